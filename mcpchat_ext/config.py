@@ -1,0 +1,72 @@
+"""Host-agnostic engine configuration.
+
+The Jupyter ``ExtensionApp`` maps its documented traitlets onto this dataclass;
+the notebook Python API builds it from environment variables. The core engine
+reads nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .protocol import ServerSpec
+
+
+def default_data_dir() -> Path:
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "mcpchat_ext"
+
+
+@dataclass
+class EngineConfig:
+    data_dir: Path = field(default_factory=default_data_dir)
+    # SQLAlchemy async URL of the app store; default: sqlite+aiosqlite:///<data_dir>/app.db
+    db_url: str | None = None
+    # Path of the LangGraph checkpoint SQLite file; default: <data_dir>/checkpoints.db
+    checkpoint_path: Path | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    model_name: str = "gpt-4o-mini"
+    temperature: float | None = None
+    # Force the offline demo model even when a key is set.
+    demo_model: bool = False
+    tool_timeout: float = 60.0  # seconds per MCP tool call
+    connect_timeout: float = 30.0  # seconds to start / initialise an MCP server
+    max_output_chars: int = 20_000  # tool output cap, with a truncation marker
+    max_tool_rounds: int = 8  # LLM -> tools loops per user message
+    # Auto-approve policy: entries "server" (all its tools) or "server:tool". Empty: always ask.
+    auto_approve: list[str] = field(default_factory=list)
+    # Admin-defined servers every user gets (read-only for users).
+    server_catalog: list[ServerSpec] = field(default_factory=list)
+    system_prompt: str | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> EngineConfig:
+        """Defaults overlaid with OPENAI_API_KEY / OPENAI_BASE_URL / MCPCHAT_MODEL / MCPCHAT_DATA_DIR."""
+        env = os.environ
+        cfg = cls()
+        cfg.openai_api_key = env.get("OPENAI_API_KEY") or None
+        cfg.openai_base_url = env.get("OPENAI_BASE_URL") or None
+        cfg.model_name = env.get("MCPCHAT_MODEL", env.get("OPENAI_MODEL", cfg.model_name))
+        if env.get("MCPCHAT_DATA_DIR"):
+            cfg.data_dir = Path(env["MCPCHAT_DATA_DIR"])
+        for key, value in overrides.items():
+            if not hasattr(cfg, key):
+                raise TypeError(f"unknown EngineConfig field {key!r}")
+            setattr(cfg, key, value)
+        return cfg
+
+    @property
+    def resolved_db_url(self) -> str:
+        return self.db_url or f"sqlite+aiosqlite:///{self.data_dir / 'app.db'}"
+
+    @property
+    def resolved_checkpoint_path(self) -> Path:
+        return self.checkpoint_path or self.data_dir / "checkpoints.db"
+
+    @property
+    def uses_demo_model(self) -> bool:
+        return self.demo_model or not self.openai_api_key
