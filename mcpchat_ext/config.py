@@ -41,6 +41,8 @@ class EngineConfig:
     auto_approve: list[str] = field(default_factory=list)
     # Admin-defined servers every user gets (read-only for users).
     server_catalog: list[ServerSpec] = field(default_factory=list)
+    # Offer the bundled offline demo MCP server ("demo") to every user.
+    include_demo_server: bool = True
     system_prompt: str | None = None
 
     @classmethod

@@ -161,7 +161,7 @@ class UpdateChat(_Model):
 class ImportServers(_Model):
     """Claude-Desktop style ``{"mcpServers": {...}}`` document."""
 
-    mcpServers: dict[str, dict[str, Any]]  # noqa: N815 - external format
+    mcpServers: dict[str, dict[str, Any]]
     replace: bool = False
 
 
@@ -292,6 +292,7 @@ class ApprovalDecidedFrame(_Model):
     chat_id: str
     decisions: list[Decision]
     auto: bool = False  # True when the auto-approve policy decided
+    calls: list[ToolCall] = Field(default_factory=list)  # the decided calls, same order
 
 
 class ToolStartedFrame(_Model):
@@ -344,12 +345,7 @@ TurnEvent = (
 )
 
 ServerFrame = Annotated[
-    WelcomeFrame
-    | PongFrame
-    | ResultFrame
-    | ChatsChangedFrame
-    | ServersChangedFrame
-    | TurnEvent,
+    WelcomeFrame | PongFrame | ResultFrame | ChatsChangedFrame | ServersChangedFrame | TurnEvent,
     Field(discriminator="type"),
 ]
 server_frame_adapter: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
@@ -358,3 +354,12 @@ server_frame_adapter: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
 def dump(frame: BaseModel) -> dict[str, Any]:
     """JSON-ready dict of a frame or record."""
     return frame.model_dump(mode="json")
+
+
+def jsonable(value: Any) -> Any:
+    """JSON-ready form of a record, a list of records, or plain JSON data."""
+    if isinstance(value, BaseModel):
+        return dump(value)
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value

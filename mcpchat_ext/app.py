@@ -1,0 +1,147 @@
+"""The Jupyter server extension: documented traitlets -> EngineConfig -> Engine in the settings."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Dict, Float, Int, List, Unicode, default
+
+from .config import EngineConfig, default_data_dir
+from .engine import Engine
+from .handlers import route_table
+
+ENGINE_KEY = "mcpchat_engine"
+
+
+class MCPChatExtension(ExtensionApp):
+    """Chat with LangGraph agents that use MCP tools, every tool call approved by the user."""
+
+    name = "mcpchat_ext"
+    load_other_extensions = True
+
+    data_dir = Unicode(
+        help="Directory of app.db (chats, MCP servers, approval audit) and checkpoints.db "
+        "(conversations). Default: <jupyter data dir>/mcpchat_ext, or $MCPCHAT_DATA_DIR.",
+    ).tag(config=True)
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return os.environ.get("MCPCHAT_DATA_DIR") or str(default_data_dir())
+
+    db_url = Unicode(
+        "",
+        help="SQLAlchemy async URL of the app store. Default: sqlite+aiosqlite:///<data_dir>/app.db",
+    ).tag(config=True)
+
+    openai_api_key = Unicode(
+        help="API key of the OpenAI-compatible endpoint. Default: $OPENAI_API_KEY. "
+        "Without a key the clearly labelled offline demo model answers.",
+    ).tag(config=True)
+
+    @default("openai_api_key")
+    def _default_key(self) -> str:
+        return os.environ.get("OPENAI_API_KEY", "")
+
+    openai_base_url = Unicode(
+        help="Base URL of the OpenAI-compatible endpoint (e.g. http://localhost:11434/v1). "
+        "Default: $OPENAI_BASE_URL, else api.openai.com.",
+    ).tag(config=True)
+
+    @default("openai_base_url")
+    def _default_base_url(self) -> str:
+        return os.environ.get("OPENAI_BASE_URL", "")
+
+    model_name = Unicode(help="Model name. Default: $MCPCHAT_MODEL or gpt-4o-mini.").tag(
+        config=True
+    )
+
+    @default("model_name")
+    def _default_model(self) -> str:
+        return os.environ.get("MCPCHAT_MODEL") or os.environ.get("OPENAI_MODEL") or "gpt-4o-mini"
+
+    demo_model = Bool(False, help="Use the offline demo model even when an API key is set.").tag(
+        config=True
+    )
+    tool_timeout = Float(60.0, help="Seconds an MCP tool call may run before it is cancelled.").tag(
+        config=True
+    )
+    connect_timeout = Float(
+        30.0, help="Seconds an MCP server may take to start and initialise."
+    ).tag(config=True)
+    max_output_chars = Int(
+        20_000, help="Tool output longer than this is cut, with a visible truncation marker."
+    ).tag(config=True)
+    max_tool_rounds = Int(
+        8, help="Model -> tools rounds per user message before the model must answer."
+    ).tag(config=True)
+    auto_approve = List(
+        Unicode(),
+        default_value=[],
+        help="Tool calls that run without asking: 'server' (all its tools) or 'server:tool'. "
+        "Empty (default): every call waits for the user's approval.",
+    ).tag(config=True)
+    server_catalog = Dict(
+        default_value={},
+        help="Administrator-defined MCP servers offered to every user, in Claude Desktop format: "
+        '{"mcpServers": {"name": {"command": ..., "args": [...]}}} or just the inner mapping.',
+    ).tag(config=True)
+    server_catalog_file = Unicode(
+        help="JSON file with an MCP server catalog (same format as server_catalog), merged into it. "
+        "Default: $MCPCHAT_SERVER_CATALOG_FILE.",
+    ).tag(config=True)
+
+    @default("server_catalog_file")
+    def _default_catalog_file(self) -> str:
+        return os.environ.get("MCPCHAT_SERVER_CATALOG_FILE", "")
+
+    include_demo_server = Bool(
+        True, help="Offer the bundled offline demo MCP server ('demo') to every user."
+    ).tag(config=True)
+    idle_timeout = Float(
+        3600.0,
+        help="Seconds after which an idle user's session is closed and its MCP servers stopped "
+        "(0 disables).",
+    ).tag(config=True)
+    system_prompt = Unicode("", help="Extra system prompt for the agent.").tag(config=True)
+
+    def engine_config(self) -> EngineConfig:
+        from .server_specs import parse_claude_config, validate_spec
+
+        catalog: dict[str, Any] = dict(self.server_catalog.get("mcpServers", self.server_catalog))
+        if self.server_catalog_file:
+            doc = json.loads(Path(self.server_catalog_file).read_text())
+            catalog.update(doc.get("mcpServers", doc))
+        specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": catalog})]
+        return EngineConfig(
+            data_dir=Path(self.data_dir),
+            db_url=self.db_url or None,
+            openai_api_key=self.openai_api_key or None,
+            openai_base_url=self.openai_base_url or None,
+            model_name=self.model_name,
+            demo_model=self.demo_model,
+            tool_timeout=self.tool_timeout,
+            connect_timeout=self.connect_timeout,
+            max_output_chars=self.max_output_chars,
+            max_tool_rounds=self.max_tool_rounds,
+            auto_approve=list(self.auto_approve),
+            server_catalog=specs,
+            include_demo_server=self.include_demo_server,
+            system_prompt=self.system_prompt or None,
+        )
+
+    def initialize_settings(self) -> None:
+        engine = Engine(self.engine_config(), idle_timeout=self.idle_timeout)
+        self.settings[ENGINE_KEY] = engine
+        self.log.info("mcpchat_ext: data in %s", self.data_dir)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(route_table())
+
+    async def stop_extension(self) -> None:
+        engine: Engine | None = self.settings.get(ENGINE_KEY)
+        if engine is not None:
+            await engine.aclose()

@@ -1,0 +1,177 @@
+"""Client frames in, server frames out: the one place that interprets protocol frames.
+
+Used by the websocket handler (JupyterLab panel) and by the anywidget ``ChatWidget`` (notebook
+comm), so both transports behave identically. Invalid input never raises: it is answered with an
+``error`` frame and the connection stays usable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import protocol as p
+from .errors import BadRequest, ChatExtError
+
+if TYPE_CHECKING:
+    from .sessions import UserSession
+
+log = logging.getLogger("mcpchat_ext")
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Rpc = Callable[["UserSession", dict[str, Any]], Awaitable[Any]]
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(x) for x in err.get("loc", ()) if x != "type")
+        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+    return "; ".join(parts)
+
+
+def _param(params: dict[str, Any], key: str) -> Any:
+    if key not in params:
+        raise BadRequest(f"missing parameter '{key}'")
+    return params[key]
+
+
+async def _chats_update(s: UserSession, prm: dict[str, Any]) -> Any:
+    body = p.UpdateChat.model_validate({k: v for k, v in prm.items() if k != "chat_id"})
+    return await s.update_chat(str(_param(prm, "chat_id")), body)
+
+
+async def _chats_delete(s: UserSession, prm: dict[str, Any]) -> Any:
+    chat_id = str(_param(prm, "chat_id"))
+    await s.delete_chat(chat_id)
+    return {"deleted": chat_id}
+
+
+async def _chats_history(s: UserSession, prm: dict[str, Any]) -> Any:
+    offset = prm.get("offset")
+    return await s.history(
+        str(_param(prm, "chat_id")),
+        offset=None if offset is None else int(offset),
+        limit=int(prm.get("limit", 200)),
+    )
+
+
+async def _servers_update(s: UserSession, prm: dict[str, Any]) -> Any:
+    spec = p.ServerSpec.model_validate(_param(prm, "spec"))
+    return await s.update_server(str(_param(prm, "name")), spec)
+
+
+async def _servers_remove(s: UserSession, prm: dict[str, Any]) -> Any:
+    name = str(_param(prm, "name"))
+    await s.remove_server(name)
+    return {"removed": name}
+
+
+async def _settings(s: UserSession, prm: dict[str, Any]) -> Any:
+    return s.settings()
+
+
+RPC: dict[str, Rpc] = {
+    "chats.list": lambda s, prm: s.list_chats(),
+    "chats.create": lambda s, prm: s.create_chat(p.CreateChat.model_validate(prm)),
+    "chats.update": _chats_update,
+    "chats.delete": _chats_delete,
+    "chats.history": _chats_history,
+    "servers.list": lambda s, prm: s.list_servers(),
+    "servers.add": lambda s, prm: s.add_server(p.ServerSpec.model_validate(prm)),
+    "servers.update": _servers_update,
+    "servers.remove": _servers_remove,
+    "servers.connect": lambda s, prm: s.connect_server(str(_param(prm, "name"))),
+    "servers.import": lambda s, prm: s.import_servers(p.ImportServers.model_validate(prm)),
+    "settings.get": _settings,
+}
+assert set(RPC) == set(p.RPC_METHODS), "every protocol RPC method needs a handler"
+
+
+class FrameDispatcher:
+    """Serves one client connection of one user."""
+
+    def __init__(self, session: UserSession, send: Send) -> None:
+        self.session = session
+        self._send = send
+        self._tasks: set[asyncio.Task[None]] = set()
+        session.subscribe(send)
+
+    async def send(self, frame: BaseModel) -> None:
+        try:
+            await self._send(p.dump(frame))
+        except Exception:
+            log.debug("could not send a frame to a closed connection", exc_info=True)
+
+    async def welcome(self) -> None:
+        await self.send(
+            p.WelcomeFrame(user=self.session.user, model=self.session.engine.model_info)
+        )
+
+    def submit(self, raw: str | bytes | dict[str, Any]) -> None:
+        """Handle a frame in the background, so a slow call never delays ``stop``."""
+        task = asyncio.create_task(self.handle_raw(raw))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def handle_raw(self, raw: str | bytes | dict[str, Any]) -> None:
+        call_id: str | None = None
+        try:
+            data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+            if isinstance(data, dict) and isinstance(data.get("id"), str):
+                call_id = data["id"]
+            frame = p.client_frame_adapter.validate_python(data)
+        except json.JSONDecodeError as exc:
+            await self.send(p.ErrorFrame(code="bad_frame", message=f"not JSON: {exc}"))
+            return
+        except ValidationError as exc:
+            message = f"invalid frame: {_validation_message(exc)}"
+            await self.send(p.ErrorFrame(code="bad_frame", message=message, id=call_id))
+            return
+        self.session.touch()
+        await self._handle(frame)
+
+    async def _handle(self, frame: Any) -> None:
+        chat_id = getattr(frame, "chat_id", None)
+        frame_id = frame.id if isinstance(frame, p.CallFrame) else None
+        try:
+            if isinstance(frame, p.PingFrame):
+                await self.send(p.PongFrame())
+            elif isinstance(frame, p.CallFrame):
+                result = await RPC[frame.method](self.session, frame.params)
+                await self.send(p.ResultFrame(id=frame.id, result=p.jsonable(result)))
+            elif isinstance(frame, p.SendFrame):
+                await self.session.start_turn(frame.chat_id, frame.text)
+            elif isinstance(frame, p.DecideFrame):
+                await self.session.decide(frame.chat_id, frame.decisions)
+            elif isinstance(frame, p.StopFrame):
+                if not await self.session.stop(frame.chat_id):
+                    await self.send(p.StoppedFrame(chat_id=frame.chat_id))
+        except ChatExtError as exc:
+            await self.send(
+                p.ErrorFrame(code=exc.code, message=str(exc), id=frame_id, chat_id=chat_id)
+            )
+        except ValidationError as exc:
+            message = f"invalid parameters: {_validation_message(exc)}"
+            await self.send(p.ErrorFrame(code="bad_request", message=message, id=frame_id))
+        except (TypeError, ValueError) as exc:
+            await self.send(p.ErrorFrame(code="bad_request", message=str(exc), id=frame_id))
+        except Exception as exc:
+            log.exception("frame %s failed", type(frame).__name__)
+            await self.send(
+                p.ErrorFrame(
+                    code="internal", message=f"internal error: {exc}", id=frame_id, chat_id=chat_id
+                )
+            )
+
+    async def close(self) -> None:
+        """Stop listening; running turns continue and other connections still get their frames."""
+        self.session.unsubscribe(self._send)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

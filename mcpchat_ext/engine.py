@@ -1,0 +1,100 @@
+"""The process-wide engine: one store, one checkpointer, one compiled graph, one registry of users.
+
+Heavy imports (LangGraph, LangChain, SQLAlchemy) happen in :meth:`Engine.start`, not at import
+time, so that merely loading the Jupyter server extension stays cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .config import EngineConfig
+from .protocol import ModelInfo, ServerSpec
+
+if TYPE_CHECKING:
+    from .sessions import SessionRegistry, UserSession
+    from .store import Store
+
+log = logging.getLogger("mcpchat_ext")
+
+DEMO_SERVER_NAME = "demo"
+
+
+def demo_server_spec() -> ServerSpec:
+    """The bundled offline demo MCP server, run with the current interpreter."""
+    return ServerSpec(
+        name=DEMO_SERVER_NAME,
+        transport="stdio",
+        command=sys.executable,
+        args=["-m", "mcpchat_ext.demo_server"],
+        description="Bundled demo tools (arithmetic, time, text) that work offline",
+    )
+
+
+class Engine:
+    """Owns everything shared between users of one process; hands out :class:`UserSession`."""
+
+    def __init__(self, config: EngineConfig, *, idle_timeout: float = 3600.0) -> None:
+        self.config = config
+        self.idle_timeout = idle_timeout
+        self._started = False
+        self._start_lock = asyncio.Lock()
+        self._stack = contextlib.AsyncExitStack()
+        self.store: Store
+        self.checkpointer: Any
+        self.graph: Any
+        self.model_info: ModelInfo
+        self.registry: SessionRegistry
+
+    @property
+    def catalog(self) -> list[ServerSpec]:
+        """Administrator-defined servers every user gets."""
+        catalog = list(self.config.server_catalog)
+        if self.config.include_demo_server and all(s.name != DEMO_SERVER_NAME for s in catalog):
+            catalog.append(demo_server_spec())
+        return catalog
+
+    async def start(self) -> None:
+        """Open the store and the checkpointer, build the model and graph (idempotent)."""
+        async with self._start_lock:
+            if self._started:
+                return
+            from .agent.checkpoint import open_checkpointer
+            from .agent.graph import build_graph
+            from .agent.models import make_model, model_info
+            from .sessions import SessionRegistry
+            from .store import Store
+
+            cfg = self.config
+            cfg.data_dir.mkdir(parents=True, exist_ok=True)
+            self.store = await Store.open(cfg.resolved_db_url)
+            self._stack.push_async_callback(self.store.close)
+            self.checkpointer = await self._stack.enter_async_context(
+                open_checkpointer(cfg.resolved_checkpoint_path)
+            )
+            self.model_info = model_info(cfg)
+            self.graph = build_graph(make_model(cfg), self.checkpointer)
+            self.registry = SessionRegistry(self, idle_timeout=self.idle_timeout)
+            self._stack.push_async_callback(self.registry.aclose)
+            self._started = True
+            log.info(
+                "mcpchat engine started: model=%s data_dir=%s", self.model_info.label, cfg.data_dir
+            )
+
+    async def session(self, user: str) -> UserSession:
+        """The (possibly new) session of ``user``; starts the engine on first use."""
+        await self.start()
+        return await self.registry.get(user)
+
+    async def aclose(self) -> None:
+        """Close every user session (stopping MCP servers), the checkpointer and the store."""
+        async with self._start_lock:
+            if not self._started:
+                return
+            self._started = False
+            await self._stack.aclose()
+            self._stack = contextlib.AsyncExitStack()

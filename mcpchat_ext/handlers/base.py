@@ -1,0 +1,74 @@
+"""Shared base of the REST handlers: authentication, authorization, engine access, JSON errors."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import BaseModel, ValidationError
+
+from ..errors import BadRequest, ChatExtError
+from ..protocol import jsonable
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..sessions import UserSession
+
+M = TypeVar("M", bound=BaseModel)
+
+AUTH_RESOURCE = "mcpchat"
+
+
+def visitor_name(handler: Any) -> str:
+    """The authenticated *visiting* user (not the server owner): all state is keyed on it."""
+    user = handler.current_user
+    name = getattr(user, "username", None) or getattr(user, "name", None)
+    if not name:
+        raise BadRequest("no authenticated user")
+    return str(name)
+
+
+class MCPChatHandler(ExtensionHandlerMixin, APIHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = self.settings["mcpchat_engine"]
+        return engine
+
+    async def user_session(self) -> UserSession:
+        return await self.engine.session(visitor_name(self))
+
+    def body(self, model: type[M]) -> M:
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except json.JSONDecodeError as exc:
+            raise BadRequest(f"request body is not JSON: {exc}") from exc
+        return model.model_validate(data)
+
+    def reply(self, value: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(jsonable(value)))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ChatExtError):
+            self.set_status(exc.http_status)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"code": exc.code, "message": str(exc)}))
+        elif isinstance(exc, ValidationError):
+            self.set_status(400)
+            self.set_header("Content-Type", "application/json")
+            msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+            self.finish(json.dumps({"code": "bad_request", "message": msg}))
+        else:
+            super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, (ChatExtError, ValidationError)):
+            self.log.info("%s %s -> %s", self.request.method, self.request.path, value)
+        else:
+            super().log_exception(typ, value, tb)

@@ -1,0 +1,64 @@
+"""REST: the visiting user's MCP servers (plus the administrator's read-only catalog)."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from .. import protocol as p
+from .base import MCPChatHandler
+
+
+class ServersHandler(MCPChatHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(await (await self.user_session()).list_servers())
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        session = await self.user_session()
+        self.reply(await session.add_server(self.body(p.ServerSpec)), status=201)
+
+
+class ServerHandler(MCPChatHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        self.reply(await (await self.user_session()).server_status(name))
+
+    @web.authenticated
+    @authorized
+    async def put(self, name: str) -> None:
+        session = await self.user_session()
+        self.reply(await session.update_server(name, self.body(p.ServerSpec)))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        await (await self.user_session()).remove_server(name)
+        self.set_status(204)
+        self.finish()
+
+
+class ServerConnectHandler(MCPChatHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        self.reply(await (await self.user_session()).connect_server(name))
+
+
+class ServerToolsHandler(MCPChatHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        self.reply(await (await self.user_session()).server_tools(name))
+
+
+class ServerImportHandler(MCPChatHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        session = await self.user_session()
+        self.reply(await session.import_servers(self.body(p.ImportServers)), status=201)
