@@ -21,8 +21,6 @@ JupyterLab panel too.
 from __future__ import annotations
 
 import asyncio
-import getpass
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import protocol as p
-from .config import EngineConfig
+from .config import EngineConfig, local_user
 from .engine import Engine
 from .sessions import UserSession
 
@@ -38,11 +36,6 @@ _engine: Engine | None = None
 _engine_lock = asyncio.Lock()
 
 Approver = bool | Callable[[p.PendingCall], "p.Decision | bool | Awaitable[p.Decision | bool]"]
-
-
-def default_user() -> str:
-    """The JupyterHub user when running on a hub, else the OS user."""
-    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
 async def get_engine(config: EngineConfig | None = None) -> Engine:
@@ -59,7 +52,7 @@ async def get_engine(config: EngineConfig | None = None) -> Engine:
 
 async def get_session(user: str | None = None, config: EngineConfig | None = None) -> UserSession:
     engine = await get_engine(config)
-    return await engine.session(user or default_user())
+    return await engine.session(user or local_user())
 
 
 async def connect(user: str | None = None, **config: Any) -> Client:

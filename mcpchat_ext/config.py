@@ -7,11 +7,17 @@ reads nothing else.
 
 from __future__ import annotations
 
+import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .protocol import ServerSpec
+
+
+def local_user() -> str:
+    """The user owning this process: the JupyterHub user on a hub, else the OS user."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
 def default_data_dir() -> Path:

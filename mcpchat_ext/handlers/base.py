@@ -9,6 +9,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
+from ..config import local_user
 from ..errors import BadRequest, ChatExtError
 from ..protocol import jsonable
 
@@ -22,8 +23,16 @@ AUTH_RESOURCE = "mcpchat"
 
 
 def visitor_name(handler: Any) -> str:
-    """The authenticated *visiting* user (not the server owner): all state is keyed on it."""
+    """The authenticated *visiting* user (not the server owner): all state is keyed on it.
+
+    jupyter_server's own token/password identity providers know no users: every holder of the
+    token is the server's owner, and they invent a random "anonymous" user per browser. Those
+    visitors are keyed on the owner (the OS user) so chats survive a new browser. Real identity
+    providers (JupyterHub's, or any custom one) key on the authenticated username.
+    """
     user = handler.current_user
+    if user and type(handler.identity_provider).__module__.startswith("jupyter_server.auth"):
+        return local_user()
     name = getattr(user, "username", None) or getattr(user, "name", None)
     if not name:
         raise BadRequest("no authenticated user")
