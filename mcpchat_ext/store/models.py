@@ -1,0 +1,83 @@
+"""SQLAlchemy 2 ORM models of the app store (users, chats, MCP servers, approval audit).
+
+Every row carries the owning ``user``; :mod:`.repository` is the only code that queries them.
+Approval records deliberately have no foreign key to ``chats``: the audit trail is history and
+survives the deletion of its chat.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, dict[str, str]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Chat(Base):
+    __tablename__ = "chats"
+    __table_args__ = (Index("ix_chats_user_updated", "user", "updated_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    thread_id: Mapped[str] = mapped_column(String(64), unique=True)
+    servers: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MCPServer(Base):
+    __tablename__ = "mcp_servers"
+    __table_args__ = (UniqueConstraint("user", "name", name="uq_mcp_servers_user_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    transport: Mapped[str] = mapped_column(String(32))
+    command: Mapped[str | None] = mapped_column(Text)
+    args: Mapped[list[str]] = mapped_column(default=list)
+    env: Mapped[dict[str, str]] = mapped_column(default=dict)
+    cwd: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, str]] = mapped_column(default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApprovalRecord(Base):
+    """One human (or auto-approve policy) decision about one tool call. Kept after chat deletion."""
+
+    __tablename__ = "approval_records"
+    __table_args__ = (Index("ix_approvals_user_chat", "user", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"))
+    chat_id: Mapped[str] = mapped_column(String(64))  # no FK: audit outlives the chat
+    call_id: Mapped[str] = mapped_column(String(255))
+    tool: Mapped[str] = mapped_column(String(255))  # prefixed name the model used
+    server: Mapped[str | None] = mapped_column(String(64))
+    server_tool: Mapped[str | None] = mapped_column(String(255))  # the server's own tool name
+    args: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    action: Mapped[str] = mapped_column(String(16))  # approve | edit | reject
+    edited_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

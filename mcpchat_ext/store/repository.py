@@ -1,0 +1,327 @@
+"""The app store: the only code that queries the database.
+
+Every method is scoped by ``user``; rows of another user are indistinguishable from missing rows
+(:class:`~mcpchat_ext.errors.NotFound`). SQLite files get WAL journaling and foreign keys.
+
+Design decisions:
+
+* Deleting a chat keeps its approval records: the audit trail is history, not chat state.
+  ``list_decisions(user, chat_id)`` therefore still answers for a deleted chat.
+* Renaming a server rewrites the server lists of the user's chats; removing a server drops it
+  from them, so a later server with the same name is not silently re-enabled in old chats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from ..errors import Conflict, NotFound
+from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
+from .models import ApprovalRecord, Base, Chat, MCPServer, User, utcnow
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _chat_info(row: Chat) -> ChatInfo:
+    return ChatInfo(
+        id=row.id,
+        title=row.title,
+        servers=list(row.servers or []),
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+    )
+
+
+def _spec(row: MCPServer) -> ServerSpec:
+    return ServerSpec.model_validate(
+        {
+            "name": row.name,
+            "transport": row.transport,
+            "command": row.command,
+            "args": list(row.args or []),
+            "env": dict(row.env or {}),
+            "cwd": row.cwd,
+            "url": row.url,
+            "headers": dict(row.headers or {}),
+            "enabled": row.enabled,
+            "description": row.description or "",
+        }
+    )
+
+
+def _apply_spec(row: MCPServer, spec: ServerSpec) -> None:
+    row.name = spec.name
+    row.transport = spec.transport
+    row.command = spec.command
+    row.args = list(spec.args)
+    row.env = dict(spec.env)
+    row.cwd = spec.cwd
+    row.url = spec.url
+    row.headers = dict(spec.headers)
+    row.enabled = spec.enabled
+    row.description = spec.description
+    row.updated_at = utcnow()
+
+
+def _decision_dict(row: ApprovalRecord) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "chat_id": row.chat_id,
+        "call_id": row.call_id,
+        "tool": row.tool,
+        "server": row.server,
+        "server_tool": row.server_tool,
+        "args": dict(row.args or {}),
+        "action": row.action,
+        "edited_args": row.edited_args,
+        "reason": row.reason,
+        "auto": row.auto,
+        "decided_at": _aware(row.decided_at).isoformat(),
+    }
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+    finally:
+        cursor.close()
+
+
+class Store:
+    """Async repository over SQLAlchemy 2 (``sqlite+aiosqlite:///path`` by default)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Open (creating the parent directory and the tables) the database at ``url``."""
+        parsed = make_url(url)
+        kwargs: dict[str, Any] = {}
+        is_sqlite = parsed.get_backend_name() == "sqlite"
+        if is_sqlite:
+            database = parsed.database or ""
+            if database in ("", ":memory:") or database.startswith("file::memory:"):
+                kwargs["poolclass"] = StaticPool
+            else:
+                await asyncio.to_thread(Path(database).expanduser().parent.mkdir, parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        if is_sqlite:
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # -- users ------------------------------------------------------------------------------
+
+    async def _ensure_user(self, session: AsyncSession, user: str) -> None:
+        if await session.get(User, user) is None:
+            session.add(User(name=user))
+            await session.flush()
+
+    async def ensure_user(self, user: str) -> None:
+        try:
+            async with self._sessions.begin() as session:
+                await self._ensure_user(session, user)
+        except IntegrityError:  # created concurrently: fine
+            pass
+
+    # -- chats ------------------------------------------------------------------------------
+
+    async def _chat(self, session: AsyncSession, user: str, chat_id: str) -> Chat:
+        row = await session.scalar(select(Chat).where(Chat.user == user, Chat.id == chat_id))
+        if row is None:
+            raise NotFound(f"chat '{chat_id}' not found")
+        return row
+
+    async def list_chats(self, user: str) -> list[ChatInfo]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Chat).where(Chat.user == user).order_by(Chat.updated_at.desc(), Chat.created_at.desc())
+            )
+            return [_chat_info(r) for r in rows]
+
+    async def create_chat(self, user: str, title: str, servers: list[str]) -> ChatInfo:
+        now = utcnow()
+        row = Chat(
+            id=uuid.uuid4().hex,
+            user=user,
+            title=title,
+            thread_id=str(uuid.uuid4()),
+            servers=list(dict.fromkeys(servers)),
+            created_at=now,
+            updated_at=now,
+        )
+        async with self._sessions.begin() as session:
+            await self._ensure_user(session, user)
+            session.add(row)
+        return _chat_info(row)
+
+    async def get_chat(self, user: str, chat_id: str) -> ChatInfo:
+        async with self._sessions() as session:
+            return _chat_info(await self._chat(session, user, chat_id))
+
+    async def thread_id(self, user: str, chat_id: str) -> str:
+        async with self._sessions() as session:
+            return (await self._chat(session, user, chat_id)).thread_id
+
+    async def update_chat(
+        self,
+        user: str,
+        chat_id: str,
+        *,
+        title: str | None = None,
+        servers: list[str] | None = None,
+    ) -> ChatInfo:
+        async with self._sessions.begin() as session:
+            row = await self._chat(session, user, chat_id)
+            if title is not None:
+                row.title = title
+            if servers is not None:
+                row.servers = list(dict.fromkeys(servers))
+            row.updated_at = utcnow()
+            await session.flush()
+            return _chat_info(row)
+
+    async def touch_chat(self, user: str, chat_id: str) -> None:
+        async with self._sessions.begin() as session:
+            row = await self._chat(session, user, chat_id)
+            row.updated_at = utcnow()
+
+    async def delete_chat(self, user: str, chat_id: str) -> str:
+        """Delete the chat (its approval audit stays); returns its thread id for checkpoint cleanup."""
+        async with self._sessions.begin() as session:
+            row = await self._chat(session, user, chat_id)
+            thread_id = row.thread_id
+            await session.delete(row)
+        return thread_id
+
+    # -- MCP servers ------------------------------------------------------------------------
+
+    async def _server(self, session: AsyncSession, user: str, name: str) -> MCPServer:
+        row = await session.scalar(select(MCPServer).where(MCPServer.user == user, MCPServer.name == name))
+        if row is None:
+            raise NotFound(f"MCP server '{name}' not found")
+        return row
+
+    async def list_servers(self, user: str) -> list[ServerSpec]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(MCPServer).where(MCPServer.user == user).order_by(MCPServer.name)
+            )
+            return [_spec(r) for r in rows]
+
+    async def get_server(self, user: str, name: str) -> ServerSpec:
+        async with self._sessions() as session:
+            return _spec(await self._server(session, user, name))
+
+    async def add_server(self, user: str, spec: ServerSpec) -> ServerSpec:
+        try:
+            async with self._sessions.begin() as session:
+                await self._ensure_user(session, user)
+                taken = await session.scalar(
+                    select(MCPServer.id).where(MCPServer.user == user, MCPServer.name == spec.name)
+                )
+                if taken is not None:
+                    raise Conflict(f"an MCP server named '{spec.name}' already exists")
+                row = MCPServer(user=user, created_at=utcnow())
+                _apply_spec(row, spec)
+                session.add(row)
+        except IntegrityError as exc:  # lost a race with a concurrent add
+            raise Conflict(f"an MCP server named '{spec.name}' already exists") from exc
+        return _spec(row)
+
+    async def update_server(self, user: str, name: str, spec: ServerSpec) -> ServerSpec:
+        """Replace the server ``name`` by ``spec`` (which may rename it; chats follow the rename)."""
+        try:
+            async with self._sessions.begin() as session:
+                row = await self._server(session, user, name)
+                if spec.name != name:
+                    taken = await session.scalar(
+                        select(MCPServer.id).where(MCPServer.user == user, MCPServer.name == spec.name)
+                    )
+                    if taken is not None:
+                        raise Conflict(f"an MCP server named '{spec.name}' already exists")
+                    await self._rename_in_chats(session, user, name, spec.name)
+                _apply_spec(row, spec)
+        except IntegrityError as exc:
+            raise Conflict(f"an MCP server named '{spec.name}' already exists") from exc
+        return _spec(row)
+
+    async def remove_server(self, user: str, name: str) -> None:
+        async with self._sessions.begin() as session:
+            row = await self._server(session, user, name)
+            await session.delete(row)
+            await self._rename_in_chats(session, user, name, None)
+
+    async def _rename_in_chats(self, session: AsyncSession, user: str, old: str, new: str | None) -> None:
+        rows = await session.scalars(select(Chat).where(Chat.user == user))
+        for chat in rows:
+            servers = list(chat.servers or [])
+            if old in servers:
+                replaced = [new if s == old else s for s in servers]
+                chat.servers = list(dict.fromkeys(s for s in replaced if s is not None))
+
+    # -- approval audit ---------------------------------------------------------------------
+
+    async def record_decision(
+        self, user: str, chat_id: str, call: ToolCall, decision: Decision, *, auto: bool = False
+    ) -> None:
+        """Append one decision to the audit trail (NotFound if the chat is not the user's)."""
+        server_tool = call.tool
+        async with self._sessions.begin() as session:
+            await self._chat(session, user, chat_id)
+            session.add(
+                ApprovalRecord(
+                    user=user,
+                    chat_id=chat_id,
+                    call_id=call.id,
+                    tool=call.name,
+                    server=call.server,
+                    server_tool=server_tool,
+                    args=dict(call.args),
+                    action=decision.action,
+                    edited_args=dict(decision.args) if decision.args is not None else None,
+                    reason=decision.reason,
+                    auto=auto,
+                    decided_at=utcnow(),
+                )
+            )
+
+    async def list_decisions(self, user: str, chat_id: str | None = None) -> list[dict[str, Any]]:
+        """The user's decisions, oldest first; also for chats that were deleted since."""
+        query = select(ApprovalRecord).where(ApprovalRecord.user == user)
+        if chat_id is not None:
+            query = query.where(ApprovalRecord.chat_id == chat_id)
+        async with self._sessions() as session:
+            rows = await session.scalars(query.order_by(ApprovalRecord.decided_at, ApprovalRecord.id))
+            return [_decision_dict(r) for r in rows]
+
+    async def delete_decisions(self, user: str, chat_id: str | None = None) -> int:
+        """Purge audit rows (e.g. on account removal); returns how many were deleted."""
+        query = delete(ApprovalRecord).where(ApprovalRecord.user == user)
+        if chat_id is not None:
+            query = query.where(ApprovalRecord.chat_id == chat_id)
+        async with self._sessions.begin() as session:
+            result = await session.execute(query)
+            return int(getattr(result, "rowcount", 0) or 0)
