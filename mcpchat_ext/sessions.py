@@ -21,7 +21,7 @@ from . import protocol as p
 from .agent import runner
 from .connections import MCPConnectionManager
 from .errors import BadRequest, ChatExtError, Conflict, NotFound
-from .server_specs import mask_secrets, parse_claude_config, validate_spec
+from .server_specs import mask_secrets, parse_claude_config, restore_secrets, validate_spec
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -224,9 +224,10 @@ class UserSession:
         return status
 
     async def update_server(self, name: str, spec: p.ServerSpec) -> p.ServerStatus:
-        spec = validate_spec(spec)
         self._guard_catalog(name)
         self._guard_catalog(spec.name)
+        # the client only ever saw masked secrets: keep the stored values where it sent "***"
+        spec = validate_spec(restore_secrets(spec, await self.store.get_server(self.user, name)))
         await self.store.update_server(self.user, name, spec)
         await self.connections.disconnect(name)
         status = await self.connect_server(spec.name) if spec.enabled else self._status(spec)
