@@ -188,8 +188,8 @@ class UserSession:
         for spec in self.engine.catalog:
             if spec.name == name:
                 return spec
-        spec: p.ServerSpec = await self.store.get_server(self.user, name)
-        return spec
+        stored: p.ServerSpec = await self.store.get_server(self.user, name)
+        return stored
 
     async def _check_server_names(self, names: list[str]) -> list[str]:
         known = {s.name for s in await self._all_specs()}

@@ -1,0 +1,1 @@
+"""The LangGraph agent: model, graph with tool approval, turn runner, checkpoints."""
