@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import EngineConfig
@@ -31,6 +32,9 @@ def demo_server_spec() -> ServerSpec:
         transport="stdio",
         command=sys.executable,
         args=["-m", "mcpchat_ext.demo_server"],
+        # stdio servers get a minimal environment (no PYTHONPATH): run from the package's parent
+        # directory so `-m mcpchat_ext.demo_server` resolves however the package was installed
+        cwd=str(Path(__file__).resolve().parents[1]),
         description="Bundled demo tools (arithmetic, time, text) that work offline",
     )
 

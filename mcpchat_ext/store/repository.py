@@ -93,6 +93,10 @@ def _decision_dict(row: ApprovalRecord) -> dict[str, Any]:
     }
 
 
+def _make_parent_dir(database: str) -> None:
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
@@ -121,7 +125,7 @@ class Store:
             if database in ("", ":memory:") or database.startswith("file::memory:"):
                 kwargs["poolclass"] = StaticPool
             else:
-                await asyncio.to_thread(Path(database).expanduser().parent.mkdir, parents=True, exist_ok=True)
+                await asyncio.to_thread(_make_parent_dir, database)
         engine = create_async_engine(url, **kwargs)
         if is_sqlite:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

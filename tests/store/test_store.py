@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def stdio_spec(name: str = "time", **kw: object) -> ServerSpec:
 
 
 async def test_open_creates_parent_dir_and_sets_pragmas(store: Store, db_path: Path) -> None:
-    assert db_path.exists()
+    assert await asyncio.to_thread(db_path.exists)
     async with store.engine.connect() as conn:
         mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
         fks = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
@@ -97,7 +98,9 @@ async def test_server_crud_and_conflicts(store: Store) -> None:
     # the same name is free for another user
     await store.add_server("bob", spec)
 
-    http = ServerSpec(name="web", transport="streamable_http", url="http://localhost:1/mcp", headers={"A": "b"})
+    http = ServerSpec(
+        name="web", transport="streamable_http", url="http://localhost:1/mcp", headers={"A": "b"}
+    )
     await store.add_server("alice", http)
     assert [s.name for s in await store.list_servers("alice")] == ["time", "web"]
     assert await store.get_server("alice", "web") == http
@@ -145,7 +148,9 @@ async def test_rename_and_remove_follow_into_chats(store: Store) -> None:
 async def test_audit_trail_survives_chat_deletion(store: Store) -> None:
     chat = await store.create_chat("alice", "c", ["time"])
     call = ToolCall(id="call-1", name="time_now", server="time", tool="now", args={"tz": "UTC"})
-    await store.record_decision("alice", chat.id, call, Decision(call_id="call-1", action="approve"), auto=True)
+    await store.record_decision(
+        "alice", chat.id, call, Decision(call_id="call-1", action="approve"), auto=True
+    )
     call2 = call.model_copy(update={"id": "call-2"})
     await store.record_decision(
         "alice", chat.id, call2, Decision(call_id="call-2", action="edit", args={"tz": "Europe/Paris"})

@@ -1,0 +1,62 @@
+"""LangChain tools for the tools of a persistent MCP session.
+
+Each tool looks its server up by name on every call, so a tool object handed to the agent keeps
+working after its server was reconnected. Calls are bounded by a timeout (the MCP request is
+cancelled), the output is capped, and every failure raises ``ToolException`` with a clear message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
+from mcp import McpError
+
+from .connection_worker import CallTimeout, ServerGone, ServerWorker
+from .protocol import ToolInfo
+from .tool_results import cap_output, result_text
+
+# returns the ready worker of a server (reconnecting a crashed one) or raises ToolException
+WorkerLookup = Callable[[str], Awaitable[ServerWorker]]
+
+
+def make_tool(
+    source: BaseTool,
+    info: ToolInfo,
+    lookup: WorkerLookup,
+    *,
+    timeout: float,
+    max_output_chars: int,
+) -> BaseTool:
+    """A tool named like ``source`` (``<server>_<tool>``) that calls ``info.tool`` on its server."""
+    server, tool = info.server, info.tool
+
+    async def call(**arguments: Any) -> tuple[str, dict[str, Any]]:
+        worker = await lookup(server)
+        try:
+            result = await worker.call(tool, arguments, timeout)
+        except CallTimeout:
+            raise ToolException(
+                f"tool {info.name} timed out after {timeout:g} s (the call was cancelled)"
+            ) from None
+        except ServerGone as exc:
+            raise ToolException(
+                f"MCP server '{server}' failed while running {tool}: {exc}; "
+                "it will be restarted on the next use"
+            ) from None
+        except McpError as exc:
+            raise ToolException(f"tool {info.name} failed: {exc.error.message}") from None
+        content, truncated = cap_output(result_text(result), max_output_chars)
+        if result.isError:
+            raise ToolException(f"tool {info.name} reported an error: {content or 'no details'}")
+        return content, {"truncated": truncated, "server": server, "tool": tool}
+
+    return StructuredTool(
+        name=info.name,
+        description=source.description or f"Tool {tool} of MCP server {server}",
+        args_schema=source.args_schema if source.args_schema is not None else {},
+        coroutine=call,
+        response_format="content_and_artifact",
+        metadata={"server": server, "tool": tool},
+    )
