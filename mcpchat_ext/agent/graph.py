@@ -1,0 +1,178 @@
+"""The agent graph: model -> (approval -> tools -> model)* -> reply.
+
+No tool runs before the user approves it: every tool call goes through the approval node,
+which interrupts once for all calls the auto-approve policy does not cover.
+Runtime inputs come from ``config["configurable"]``: ``tools`` (list of BaseTool),
+``auto_approve`` (prefixed tool name -> bool), ``system_prompt`` and ``max_tool_rounds``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
+
+from ..errors import ModelError
+from .approval import make_plan, never, rejection_text, split_calls
+from .state import AgentState
+
+DEFAULT_MAX_TOOL_ROUNDS = 8
+REJECTED_NOTE = (
+    "The user rejected the tool call(s) above. Do not call tools now: answer in plain language, "
+    "acknowledge the rejection and its reason, and offer an alternative if one helps."
+)
+LIMIT_NOTE = (
+    "The tool-call limit for this message is reached. Do not call tools now: answer with what "
+    "you have and say what is still missing."
+)
+
+
+def _configurable(config: RunnableConfig) -> dict[str, Any]:
+    return dict(config.get("configurable") or {})
+
+
+def _trailing_tool_messages(messages: Sequence[AnyMessage]) -> list[ToolMessage]:
+    out: list[ToolMessage] = []
+    for m in reversed(messages):
+        if not isinstance(m, ToolMessage):
+            break
+        out.append(m)
+    return out
+
+
+def _all_rejected(messages: Sequence[AnyMessage]) -> bool:
+    trailing = _trailing_tool_messages(messages)
+    return bool(trailing) and all(
+        isinstance(m.artifact, dict) and m.artifact.get("rejected") for m in trailing
+    )
+
+
+def model_error(model: BaseChatModel, exc: Exception) -> ModelError:
+    """A clear ModelError for a failed model call (endpoint down, HTTP error...)."""
+    url = getattr(model, "openai_api_base", None) or "(default)"
+    kind = type(exc).__name__
+    if "Connection" in kind or "Timeout" in kind:
+        return ModelError(f"model endpoint {url} is unreachable: {kind}: {exc}")
+    return ModelError(f"model endpoint {url} failed: {kind}: {exc}")
+
+
+def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
+    """Compile the agent graph over ``model`` with ``checkpointer``."""
+
+    async def agent(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        conf = _configurable(config)
+        tools: list[BaseTool] = list(conf.get("tools") or [])
+        limit = int(conf.get("max_tool_rounds") or DEFAULT_MAX_TOOL_ROUNDS)
+        messages = list(state.get("messages") or [])
+        prompt: list[AnyMessage] = []
+        if conf.get("system_prompt"):
+            prompt.append(SystemMessage(str(conf["system_prompt"])))
+        note = None
+        if _all_rejected(messages):
+            note = REJECTED_NOTE
+        elif int(state.get("rounds") or 0) >= limit:
+            note = LIMIT_NOTE
+        use_tools = bool(tools) and note is None
+        runnable: Any = model.bind_tools(tools) if use_tools else model
+        prompt.extend(messages)
+        if note:
+            prompt.append(SystemMessage(note))
+        try:
+            response = await runnable.ainvoke(prompt, config)
+        except (asyncio.CancelledError, ModelError):
+            raise
+        except Exception as exc:
+            raise model_error(model, exc) from exc
+        if isinstance(response, AIMessage) and response.tool_calls and not use_tools:
+            # tools were not offered: never leave unanswerable tool calls in the thread
+            response = response.model_copy(
+                update={"tool_calls": [], "invalid_tool_calls": [], "additional_kwargs": {}}
+            )
+        return {"messages": [response]}
+
+    def route(state: AgentState) -> str:
+        messages = state.get("messages") or []
+        last = messages[-1] if messages else None
+        if isinstance(last, AIMessage) and last.tool_calls:
+            return "approval"
+        return END
+
+    def approval(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        # Runs again from the top on resume: keep everything before interrupt() side-effect free.
+        conf = _configurable(config)
+        policy = conf.get("auto_approve") or never
+        last = state["messages"][-1]
+        assert isinstance(last, AIMessage)
+        calls = [dict(c) for c in last.tool_calls]
+        auto, manual = split_calls(calls, policy)
+        decisions: list[dict[str, Any]] = []
+        if manual:
+            calls_payload = [{"id": c["id"], "name": c["name"], "args": c.get("args") or {}} for c in manual]
+            decisions = list(interrupt({"calls": calls_payload}) or [])
+        plan = make_plan(calls, {str(c["id"]) for c in auto}, decisions)
+        return {"plan": plan}
+
+    async def tools_node(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        conf = _configurable(config)
+        by_name = {t.name: t for t in conf.get("tools") or []}
+        plan = state.get("plan") or []
+
+        async def run(step: dict[str, Any]) -> ToolMessage:
+            call = step["call"]
+            if step["action"] == "reject":
+                return ToolMessage(
+                    content=rejection_text(step.get("reason")),
+                    tool_call_id=call["id"],
+                    name=call["name"],
+                    status="error",
+                    artifact={"rejected": True},
+                )
+            return await _run_tool(by_name.get(call["name"]), call, config)
+
+        results = await asyncio.gather(*(run(s) for s in plan))
+        return {"messages": list(results), "rounds": int(state.get("rounds") or 0) + 1, "plan": []}
+
+    builder = StateGraph(AgentState)
+    builder.add_node("agent", agent)
+    builder.add_node("approval", approval)
+    builder.add_node("tools", tools_node)
+    builder.add_edge(START, "agent")
+    builder.add_conditional_edges("agent", route, ["approval", END])
+    builder.add_edge("approval", "tools")
+    builder.add_edge("tools", "agent")
+    return builder.compile(checkpointer=checkpointer)
+
+
+async def _run_tool(tool: BaseTool | None, call: dict[str, Any], config: RunnableConfig) -> ToolMessage:
+    """Run one approved call; every failure becomes an error ToolMessage the model can read."""
+    if tool is None:
+        return ToolMessage(
+            content=f"Error: tool {call['name']!r} is not available (is its MCP server connected?)",
+            tool_call_id=call["id"],
+            name=call["name"],
+            status="error",
+        )
+    try:
+        result = await tool.ainvoke(
+            {"type": "tool_call", "id": call["id"], "name": call["name"], "args": call["args"]},
+            config,
+        )
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        return ToolMessage(
+            content=f"Error: {exc}",
+            tool_call_id=call["id"],
+            name=call["name"],
+            status="error",
+        )
+    if isinstance(result, ToolMessage):
+        return result
+    return ToolMessage(content=str(result), tool_call_id=call["id"], name=call["name"])
