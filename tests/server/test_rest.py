@@ -15,7 +15,7 @@ async def call(jp_fetch: Any, *parts: str, method: str = "GET", data: Any = None
     kwargs: dict[str, Any] = {"method": method, **kw}
     if data is not None:
         kwargs["body"] = body(data)
-    elif method in ("POST", "PUT", "PATCH"):
+    elif method in ("POST", "PUT", "PATCH") and "body" not in kwargs:
         kwargs["body"] = "{}"
     response = await jp_fetch("mcpchat", "api", *parts, **kwargs)
     return json.loads(response.body) if response.body else None
