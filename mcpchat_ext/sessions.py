@@ -65,6 +65,8 @@ class UserSession:
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._pending: set[str] = set()
+        # chats whose turn task already sent its last frame and only does bookkeeping now
+        self._finishing: set[str] = set()
         self.last_used = time.monotonic()
 
     # -- bookkeeping ------------------------------------------------------------------------
@@ -118,7 +120,7 @@ class UserSession:
         return [c.model_copy(update={"pending_approval": c.id in self._pending}) for c in chats]
 
     async def get_chat(self, chat_id: str) -> p.ChatInfo:
-        chat = await self.store.get_chat(self.user, chat_id)
+        chat: p.ChatInfo = await self.store.get_chat(self.user, chat_id)
         return chat.model_copy(update={"pending_approval": chat_id in self._pending})
 
     async def create_chat(self, body: p.CreateChat) -> p.ChatInfo:
@@ -126,13 +128,13 @@ class UserSession:
             servers = [s.name for s in await self._all_specs() if s.enabled]
         else:
             servers = await self._check_server_names(body.servers)
-        chat = await self.store.create_chat(self.user, body.title or DEFAULT_TITLE, servers)
+        chat: p.ChatInfo = await self.store.create_chat(self.user, body.title or DEFAULT_TITLE, servers)
         await self._chats_changed()
         return chat
 
     async def update_chat(self, chat_id: str, body: p.UpdateChat) -> p.ChatInfo:
         servers = None if body.servers is None else await self._check_server_names(body.servers)
-        chat = await self.store.update_chat(self.user, chat_id, title=body.title, servers=servers)
+        chat: p.ChatInfo = await self.store.update_chat(self.user, chat_id, title=body.title, servers=servers)
         await self._chats_changed()
         return chat
 
@@ -290,6 +292,14 @@ class UserSession:
         task = self._turns.get(chat_id)
         return task is not None and not task.done()
 
+    async def _settle(self, chat_id: str) -> None:
+        """Wait for a turn that already sent its last frame (so a client answering that frame at
+        once, e.g. approving right after ``approval_required``, never gets a spurious Conflict)."""
+        task = self._turns.get(chat_id)
+        if task is not None and not task.done() and chat_id in self._finishing:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.shield(task)
+
     def _set_pending(self, chat_id: str, pending: bool) -> None:
         (self._pending.add if pending else self._pending.discard)(chat_id)
 
@@ -297,6 +307,7 @@ class UserSession:
         """Start a turn for a user message; frames go to subscribers. Conflict if busy/pending."""
         async with self._lock(chat_id):
             chat = await self.get_chat(chat_id)
+            await self._settle(chat_id)
             if self.running(chat_id):
                 raise Conflict("a reply is still being generated in this chat; stop it first")
             thread_id = await self.store.thread_id(self.user, chat_id)
@@ -311,6 +322,7 @@ class UserSession:
         """Resume a paused turn with a decision for every pending tool call."""
         async with self._lock(chat_id):
             chat = await self.get_chat(chat_id)
+            await self._settle(chat_id)
             if self.running(chat_id):
                 raise Conflict("a reply is still being generated in this chat")
             thread_id = await self.store.thread_id(self.user, chat_id)
@@ -367,6 +379,7 @@ class UserSession:
             self._run(chat, thread_id, user_text=user_text, decisions=decisions),
             name=f"mcpchat-turn-{self.user}-{chat.id}",
         )
+        self._finishing.discard(chat.id)
         self._turns[chat.id] = task
         self.touch()
         return task
@@ -399,6 +412,8 @@ class UserSession:
                     self._set_pending(chat_id, True)
                 elif isinstance(frame, p.ApprovalDecidedFrame) and frame.auto:
                     await self._audit_auto(chat_id, frame)
+                if isinstance(frame, _TERMINAL):
+                    self._finishing.add(chat_id)
                 await self.broadcast(frame)
         except asyncio.CancelledError:
             await self.broadcast(p.StoppedFrame(chat_id=chat_id))
@@ -459,6 +474,9 @@ class UserSession:
                     frame = p.server_frame_adapter.validate_python(getter.result())
                     yield frame
                     if isinstance(frame, _TERMINAL):
+                        # let the turn finish its bookkeeping (title, updated_at) first
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await asyncio.shield(task)
                         return
                 else:
                     getter.cancel()

@@ -25,7 +25,7 @@ class ChatWebSocketHandler(
     ExtensionHandlerMixin,
     WebSocketMixin,
     WebSocketHandler,
-    JupyterHandler,  # type: ignore[misc]
+    JupyterHandler,
 ):
     auth_resource = AUTH_RESOURCE
     dispatcher: FrameDispatcher | None = None
@@ -37,13 +37,13 @@ class ChatWebSocketHandler(
             self.authorizer.is_authorized(self, user, "execute", AUTH_RESOURCE)
         ):
             raise web.HTTPError(403, f"User is not authorized to use {AUTH_RESOURCE}")
-        await super().get(*args, **kwargs)  # type: ignore[misc]
+        await super().get(*args, **kwargs)
 
     @property
-    def max_message_size(self) -> int:  # type: ignore[override]
+    def max_message_size(self) -> int:
         return MAX_FRAME_BYTES
 
-    async def open(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    async def open(self, *args: Any, **kwargs: Any) -> None:
         engine = self.settings["mcpchat_engine"]
         session = await engine.session(visitor_name(self))
         self.dispatcher = FrameDispatcher(session, self._send)
