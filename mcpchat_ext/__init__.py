@@ -8,6 +8,7 @@ Entry points for Jupyter (server extension, prebuilt labextension) and the noteb
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 __version__ = "0.1.0"
@@ -31,7 +32,6 @@ def __getattr__(name: str) -> Any:
 
         return ChatWidget
     if name == "api":
-        from . import api
-
-        return api
+        # not `from . import api`: its hasattr() check would re-enter this __getattr__ forever
+        return importlib.import_module(".api", __name__)
     raise AttributeError(name)

@@ -64,6 +64,8 @@ class EngineConfig:
         for key, value in overrides.items():
             if not hasattr(cfg, key):
                 raise TypeError(f"unknown EngineConfig field {key!r}")
+            if key in ("data_dir", "checkpoint_path") and isinstance(value, str):
+                value = Path(value)
             setattr(cfg, key, value)
         return cfg
 

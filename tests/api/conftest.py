@@ -1,0 +1,40 @@
+"""Fixtures for the Python API tests: a fresh engine on a tmp data dir per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from mcpchat_ext import api
+
+OFFLINE = {"tool_timeout": 10.0, "connect_timeout": 20.0}
+
+
+@pytest.fixture(autouse=True)
+def _offline_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No key, no base URL from the developer's shell: the offline demo model answers."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MCPCHAT_MODEL", "MCPCHAT_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "mcpchat-data"
+
+
+@pytest.fixture
+def engine_config(data_dir: Path) -> dict[str, Any]:
+    return {"data_dir": data_dir, **OFFLINE}
+
+
+@pytest_asyncio.fixture
+async def client(engine_config: dict[str, Any]) -> AsyncIterator[api.Client]:
+    try:
+        yield await api.connect(**engine_config)
+    finally:
+        await api.shutdown()
