@@ -208,14 +208,10 @@ class Client:
     async def add_server(self, spec: p.ServerSpec | None = None, **fields: Any) -> p.ServerStatus:
         return await self.session.add_server(spec or p.ServerSpec(**fields))
 
-    async def import_servers(
-        self, doc: dict[str, Any], *, replace: bool = False
-    ) -> list[p.ServerStatus]:
+    async def import_servers(self, doc: dict[str, Any], *, replace: bool = False) -> list[p.ServerStatus]:
         """Import a Claude Desktop ``{"mcpServers": {...}}`` document."""
         servers = doc.get("mcpServers", doc)
-        return await self.session.import_servers(
-            p.ImportServers(mcpServers=servers, replace=replace)
-        )
+        return await self.session.import_servers(p.ImportServers(mcpServers=servers, replace=replace))
 
     async def remove_server(self, name: str) -> None:
         await self.session.remove_server(name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -55,29 +57,25 @@ class MCPChatExtension(ExtensionApp):
     def _default_base_url(self) -> str:
         return os.environ.get("OPENAI_BASE_URL", "")
 
-    model_name = Unicode(help="Model name. Default: $MCPCHAT_MODEL or gpt-4o-mini.").tag(
-        config=True
-    )
+    model_name = Unicode(help="Model name. Default: $MCPCHAT_MODEL or gpt-4o-mini.").tag(config=True)
 
     @default("model_name")
     def _default_model(self) -> str:
         return os.environ.get("MCPCHAT_MODEL") or os.environ.get("OPENAI_MODEL") or "gpt-4o-mini"
 
-    demo_model = Bool(False, help="Use the offline demo model even when an API key is set.").tag(
-        config=True
-    )
+    demo_model = Bool(False, help="Use the offline demo model even when an API key is set.").tag(config=True)
     tool_timeout = Float(60.0, help="Seconds an MCP tool call may run before it is cancelled.").tag(
         config=True
     )
-    connect_timeout = Float(
-        30.0, help="Seconds an MCP server may take to start and initialise."
-    ).tag(config=True)
+    connect_timeout = Float(30.0, help="Seconds an MCP server may take to start and initialise.").tag(
+        config=True
+    )
     max_output_chars = Int(
         20_000, help="Tool output longer than this is cut, with a visible truncation marker."
     ).tag(config=True)
-    max_tool_rounds = Int(
-        8, help="Model -> tools rounds per user message before the model must answer."
-    ).tag(config=True)
+    max_tool_rounds = Int(8, help="Model -> tools rounds per user message before the model must answer.").tag(
+        config=True
+    )
     auto_approve = List(
         Unicode(),
         default_value=[],
@@ -103,8 +101,7 @@ class MCPChatExtension(ExtensionApp):
     ).tag(config=True)
     idle_timeout = Float(
         3600.0,
-        help="Seconds after which an idle user's session is closed and its MCP servers stopped "
-        "(0 disables).",
+        help="Seconds after which an idle user's session is closed and its MCP servers stopped (0 disables).",
     ).tag(config=True)
     system_prompt = Unicode("", help="Extra system prompt for the agent.").tag(config=True)
 
@@ -140,6 +137,17 @@ class MCPChatExtension(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(route_table())
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        # Without a terminal (JupyterHub's spawners, systemd, nohup) jupyter_server leaves SIGINT
+        # at Python's default: KeyboardInterrupt leaves the event loop without stopping the
+        # extensions, and the engine's MCP server processes and SQLite threads then keep the
+        # process alive. JupyterHub stops servers with SIGINT: make it a clean stop, like SIGTERM.
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            signal.signal(signal.SIGINT, serverapp._signal_stop)
 
     async def stop_extension(self) -> None:
         engine: Engine | None = self.settings.get(ENGINE_KEY)

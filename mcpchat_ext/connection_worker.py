@@ -1,6 +1,6 @@
 """One persistent MCP session, held open by one dedicated asyncio task.
 
-The task opens the session (``create_session`` of langchain-mcp-adapters), loads the tools, and
+The task opens the session (see stdio_session.open_session), loads the tools, and
 then waits until it is told to stop; the session is closed in the same task that opened it (anyio
 cancel scopes demand this). Tool calls from other tasks go through :meth:`ServerWorker.call`.
 """
@@ -15,12 +15,12 @@ from typing import Any
 import anyio
 import httpx
 from langchain_core.tools import BaseTool
-from langchain_mcp_adapters.sessions import create_session
 from langchain_mcp_adapters.tools import load_mcp_tools
 from mcp import ClientSession, McpError, types
 
 from .protocol import ServerSpec, ServerState, ToolInfo
 from .server_specs import to_connection
+from .stdio_session import open_session
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class ServerWorker:
 
     async def _run(self) -> None:
         try:
-            async with create_session(to_connection(self.spec)) as session:  # type: ignore[arg-type]
+            async with open_session(to_connection(self.spec)) as session:
                 await session.initialize()
                 tools = await load_mcp_tools(session, server_name=self.name, tool_name_prefix=True)
                 self._session = session

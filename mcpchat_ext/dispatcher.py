@@ -109,9 +109,7 @@ class FrameDispatcher:
             log.debug("could not send a frame to a closed connection", exc_info=True)
 
     async def welcome(self) -> None:
-        await self.send(
-            p.WelcomeFrame(user=self.session.user, model=self.session.engine.model_info)
-        )
+        await self.send(p.WelcomeFrame(user=self.session.user, model=self.session.engine.model_info))
 
     def submit(self, raw: str | bytes | dict[str, Any]) -> None:
         """Handle a frame in the background, so a slow call never delays ``stop``."""
@@ -153,9 +151,7 @@ class FrameDispatcher:
                 if not await self.session.stop(frame.chat_id):
                     await self.send(p.StoppedFrame(chat_id=frame.chat_id))
         except ChatExtError as exc:
-            await self.send(
-                p.ErrorFrame(code=exc.code, message=str(exc), id=frame_id, chat_id=chat_id)
-            )
+            await self.send(p.ErrorFrame(code=exc.code, message=str(exc), id=frame_id, chat_id=chat_id))
         except ValidationError as exc:
             message = f"invalid parameters: {_validation_message(exc)}"
             await self.send(p.ErrorFrame(code="bad_request", message=message, id=frame_id))
@@ -164,9 +160,7 @@ class FrameDispatcher:
         except Exception as exc:
             log.exception("frame %s failed", type(frame).__name__)
             await self.send(
-                p.ErrorFrame(
-                    code="internal", message=f"internal error: {exc}", id=frame_id, chat_id=chat_id
-                )
+                p.ErrorFrame(code="internal", message=f"internal error: {exc}", id=frame_id, chat_id=chat_id)
             )
 
     async def close(self) -> None:

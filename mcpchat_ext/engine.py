@@ -85,9 +85,7 @@ class Engine:
             self.registry = SessionRegistry(self, idle_timeout=self.idle_timeout)
             self._stack.push_async_callback(self.registry.aclose)
             self._started = True
-            log.info(
-                "mcpchat engine started: model=%s data_dir=%s", self.model_info.label, cfg.data_dir
-            )
+            log.info("mcpchat engine started: model=%s data_dir=%s", self.model_info.label, cfg.data_dir)
 
     async def session(self, user: str) -> UserSession:
         """The (possibly new) session of ``user``; starts the engine on first use."""

@@ -362,4 +362,6 @@ def jsonable(value: Any) -> Any:
         return dump(value)
     if isinstance(value, list):
         return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
     return value

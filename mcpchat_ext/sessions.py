@@ -147,23 +147,17 @@ class UserSession:
         self._chat_locks.pop(chat_id, None)
         await self._chats_changed()
 
-    async def history(
-        self, chat_id: str, *, offset: int | None = None, limit: int = 200
-    ) -> p.HistoryPage:
+    async def history(self, chat_id: str, *, offset: int | None = None, limit: int = 200) -> p.HistoryPage:
         if limit < 1 or limit > 1000 or (offset is not None and offset < 0):
             raise BadRequest("limit must be 1..1000 and offset >= 0")
         chat = await self.get_chat(chat_id)
         thread_id = await self.store.thread_id(self.user, chat_id)
         messages = await runner.history(self.engine.graph, thread_id)
-        pending = await runner.pending_calls(
-            self.engine.graph, thread_id, self.connections.tool_info
-        )
+        pending = await runner.pending_calls(self.engine.graph, thread_id, self.connections.tool_info)
         if pending and any(c.input_schema == {} for c in pending):
             # The approval card's edit form needs the tool schemas: connect the chat's servers.
             await self._tools_for(chat)
-            pending = await runner.pending_calls(
-                self.engine.graph, thread_id, self.connections.tool_info
-            )
+            pending = await runner.pending_calls(self.engine.graph, thread_id, self.connections.tool_info)
         self._set_pending(chat_id, bool(pending))
         total = len(messages)
         start = max(0, total - limit) if offset is None else min(offset, total)
@@ -213,9 +207,7 @@ class UserSession:
 
     def _guard_catalog(self, name: str) -> None:
         if name in self._catalog_names():
-            raise Conflict(
-                f"'{name}' is provided by the administrator's catalog and cannot be changed"
-            )
+            raise Conflict(f"'{name}' is provided by the administrator's catalog and cannot be changed")
 
     async def add_server(self, spec: p.ServerSpec, *, connect: bool = True) -> p.ServerStatus:
         spec = validate_spec(spec)
@@ -313,9 +305,7 @@ class UserSession:
             thread_id = await self.store.thread_id(self.user, chat_id)
             if await runner.pending_calls(self.engine.graph, thread_id, self.connections.tool_info):
                 self._set_pending(chat_id, True)
-                raise Conflict(
-                    "tool calls in this chat are waiting for your approval; decide them first"
-                )
+                raise Conflict("tool calls in this chat are waiting for your approval; decide them first")
             return self._spawn(chat, thread_id, user_text=text)
 
     async def decide(self, chat_id: str, decisions: list[p.Decision]) -> asyncio.Task[None]:
@@ -326,9 +316,7 @@ class UserSession:
             if self.running(chat_id):
                 raise Conflict("a reply is still being generated in this chat")
             thread_id = await self.store.thread_id(self.user, chat_id)
-            pending = await runner.pending_calls(
-                self.engine.graph, thread_id, self.connections.tool_info
-            )
+            pending = await runner.pending_calls(self.engine.graph, thread_id, self.connections.tool_info)
             if not pending:
                 raise Conflict("no tool calls are waiting for approval in this chat")
             by_id = {c.id: c for c in pending}
@@ -525,9 +513,7 @@ class SessionRegistry:
         now = time.monotonic()
         async with self._lock:
             idle = [
-                u
-                for u, s in self._sessions.items()
-                if not s.busy and now - s.last_used >= self.idle_timeout
+                u for u, s in self._sessions.items() if not s.busy and now - s.last_used >= self.idle_timeout
             ]
             closing = [self._sessions.pop(u) for u in idle]
         for session in closing:

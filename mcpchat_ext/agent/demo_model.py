@@ -27,6 +27,7 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
+    SystemMessage,
     ToolCall,
     ToolCallChunk,
     ToolMessage,
@@ -432,6 +433,9 @@ def _example(tools: list[ToolSpec]) -> str:
 def plan_reply(messages: Sequence[BaseMessage], tools: list[ToolSpec]) -> Plan:
     """The demo model's whole decision for one model call."""
     results: list[ToolMessage] = []
+    # the graph may append a system note (e.g. "every call was rejected: answer without tools")
+    while messages and isinstance(messages[-1], SystemMessage):
+        messages = messages[:-1]
     for message in reversed(messages):
         if not isinstance(message, ToolMessage):
             break

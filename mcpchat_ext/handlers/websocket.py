@@ -33,9 +33,7 @@ class ChatWebSocketHandler(
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
         user = self.current_user
-        if not await ensure_async(
-            self.authorizer.is_authorized(self, user, "execute", AUTH_RESOURCE)
-        ):
+        if not await ensure_async(self.authorizer.is_authorized(self, user, "execute", AUTH_RESOURCE)):
             raise web.HTTPError(403, f"User is not authorized to use {AUTH_RESOURCE}")
         await super().get(*args, **kwargs)
 
