@@ -58,7 +58,8 @@ Spawner (``MCPCHAT_HUB_SPAWNER``)
     isolation between users' processes or files.
     ``local``: LocalProcessSpawner - one existing system user per hub user; the
     hub runs as root (or with sudospawner). Users' servers run as themselves.
-    Kubernetes: use Zero to JupyterHub with hub_config/k8s/values.yaml (KubeSpawner).
+    Kubernetes: Zero to JupyterHub with hub_config/z2jh-values.yaml (KubeSpawner);
+    see hub_config/README.md.
 
 Single-user servers
     run ``jupyterhub-singleuser`` (JupyterLab) from the hub's Python environment
@@ -193,6 +194,8 @@ if ENV.get("OAUTH_CALLBACK_URL"):
     auth.oauth_callback_url = ENV["OAUTH_CALLBACK_URL"]
 if ENV.get("OAUTH_LOGOUT_REDIRECT_URL"):
     auth.logout_redirect_url = ENV["OAUTH_LOGOUT_REDIRECT_URL"]
+if not _flag("OAUTH_TLS_VERIFY", default=True):
+    auth.validate_server_cert = False
 
 c.Authenticator.auto_login = True
 c.Authenticator.allow_all = _flag("OAUTH_ALLOW_ALL")
@@ -235,9 +238,7 @@ c.JupyterHub.load_roles = [
 SPAWNER = ENV.get("MCPCHAT_HUB_SPAWNER", "simple").strip().lower()
 if SPAWNER == "simple":
     c.JupyterHub.spawner_class = "simple"
-    c.SimpleLocalProcessSpawner.home_dir_template = ENV.get(
-        "MCPCHAT_HUB_HOME_TEMPLATE", "/tmp/{username}"
-    )
+    c.SimpleLocalProcessSpawner.home_dir_template = ENV.get("MCPCHAT_HUB_HOME_TEMPLATE", "/tmp/{username}")
 elif SPAWNER == "local":
     c.JupyterHub.spawner_class = "localprocess"
     c.LocalProcessSpawner.create_system_users = False
@@ -269,9 +270,7 @@ c.Spawner.args = _args
 
 # What every user's server gets from the administrator: the MCP catalog and the model.
 _environment: dict[str, str] = {
-    "MCPCHAT_SERVER_CATALOG_FILE": ENV.get(
-        "MCPCHAT_SERVER_CATALOG_FILE", str(HERE / "mcp_catalog.json")
-    ),
+    "MCPCHAT_SERVER_CATALOG_FILE": ENV.get("MCPCHAT_SERVER_CATALOG_FILE", str(HERE / "mcp_catalog.json")),
 }
 for _name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "MCPCHAT_MODEL"):
     if ENV.get(_name):

@@ -2,22 +2,21 @@
 a real JupyterHub with hub_config/jupyterhub_config.py behind a real configurable-http-proxy,
 real single-user servers with the mcpchat_ext extension. Everything on loopback.
 
-The proxy comes from npm: ``npm ci --prefix hub_config`` (run here automatically when
-hub_config/node_modules is missing and npm is available).
+The proxy comes from npm: ``cd hub_config && npm install``; without it these tests skip.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,10 @@ import pytest
 from tests.hub.hubclient import HubBrowser
 
 with warnings.catch_warnings():
-    # oidc-provider-mock imports authlib.jose, which authlib deprecated
+    # oidc-provider-mock imports authlib.jose, which authlib deprecated. authlib.deprecate adds
+    # an "always" filter for its warnings on import: import it first, then ignore them all here.
+    import authlib.deprecate  # noqa: F401
+
     warnings.simplefilter("ignore")
     from oidc_provider_mock import User, run_server_in_thread
 
@@ -102,20 +104,13 @@ def oidc_provider() -> Iterator[OIDCProvider]:
 
 @pytest.fixture(scope="module")
 def chp_command() -> list[str]:
-    """configurable-http-proxy from hub_config/node_modules (npm), installed on demand."""
-    if not LOCAL_CHP.exists() and shutil.which("npm"):
-        subprocess.run(
-            ["npm", "ci", "--prefix", str(HUB_CONFIG_DIR), "--no-audit", "--no-fund"],
-            check=True,
-            timeout=300,
-            capture_output=True,
-        )
+    """configurable-http-proxy from hub_config/node_modules (`cd hub_config && npm install`)."""
     if LOCAL_CHP.exists():
         return [str(LOCAL_CHP)]
-    on_path = shutil.which("configurable-http-proxy")
-    if on_path:
-        return [on_path]
-    pytest.skip("configurable-http-proxy missing: run `npm ci --prefix hub_config`")
+    pytest.skip(
+        f"configurable-http-proxy is not installed ({LOCAL_CHP} is missing): "
+        "run `cd hub_config && npm install` (or `npm ci`)"
+    )
 
 
 def _hub_env(tmp: Path, oidc: OIDCProvider, chp: list[str], port: int) -> dict[str, str]:
@@ -159,6 +154,35 @@ def _hub_env(tmp: Path, oidc: OIDCProvider, chp: list[str], port: int) -> dict[s
     return env
 
 
+def _extension_installed() -> bool:
+    """Whether mcpchat_ext is installed in this environment (not just importable from the
+    checkout because pytest runs from it)."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib.util, sys; sys.exit(importlib.util.find_spec('mcpchat_ext') is None)",
+        ],
+        cwd="/",
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        capture_output=True,
+        timeout=60,
+    )
+    return probe.returncode == 0
+
+
+def _use_checkout_extension(env: dict[str, str], home_root: Path) -> None:
+    """Development checkout without `pip install -e .`: the users' servers import the package
+    from the checkout (the spawner keeps PYTHONPATH) and enable it with the checkout's
+    server-config JSON in each user's ~/.jupyter, as installing the package would."""
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    enable = ROOT / "jupyter-config" / "server-config" / "mcpchat_ext.json"
+    for user in (*MEMBERS, OUTSIDER):
+        conf_d = home_root / user / ".jupyter" / "jupyter_server_config.d"
+        conf_d.mkdir(parents=True, exist_ok=True)
+        (conf_d / "mcpchat_ext.json").write_text(json.dumps(json.loads(enable.read_text())))
+
+
 def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -181,6 +205,8 @@ def hub(
     tmp = tmp_path_factory.mktemp("hub")
     port = free_port()
     env = _hub_env(tmp, oidc_provider, chp_command, port)
+    if not _extension_installed():
+        _use_checkout_extension(env, tmp / "home")
     log_path = tmp / "jupyterhub.log"
     url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
@@ -221,7 +247,9 @@ def _show_hub_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     rep = yield
     setattr(item, f"rep_{rep.when}", rep)
     return rep

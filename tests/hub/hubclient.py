@@ -3,6 +3,7 @@ through the real OAuth redirect flow (hub -> OIDC provider -> hub -> user server
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -85,7 +86,7 @@ class HubBrowser:
         assert r.status_code in (201, 202, 400), r.text  # 400: already running
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            model = self.hub_api("GET", f"/users/{self.user}").json()
+            model: dict[str, Any] = self.hub_api("GET", f"/users/{self.user}").json()
             server = model.get("servers", {}).get("")
             if server and server.get("ready"):
                 return model
@@ -114,7 +115,10 @@ class HubBrowser:
         if r.status_code == 200 and urlparse(str(r.url)).path == "/hub/api/oauth2/authorize":
             fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', r.text)
             assert fields, r.text[:1000]
-            r = self.client.post(str(r.url), data=fields)
+            form: dict[str, list[str]] = {}
+            for name, value in fields:  # repeated names (e.g. scopes) become lists
+                form.setdefault(name, []).append(html.unescape(value))
+            r = self.client.post(str(r.url), data=form)
         return r
 
     def ws(self, owner: str, token: str | None = None) -> ClientConnection:
@@ -160,9 +164,7 @@ def ws_call(ws: ClientConnection, method: str, timeout: float = 30, **params: An
             return frame
 
 
-def token_request(
-    hub_url: str, token: str, method: str, path: str, **kw: Any
-) -> httpx.Response:
+def token_request(hub_url: str, token: str, method: str, path: str, **kw: Any) -> httpx.Response:
     """A script's request with an API token (no cookies, no redirects)."""
     headers = {"Authorization": f"token {token}", **kw.pop("headers", {})}
     return httpx.request(
@@ -170,9 +172,7 @@ def token_request(
     )
 
 
-def eventually(
-    check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.25
-) -> None:
+def eventually(check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.25) -> None:
     """Poll `check` until it is true (revocations reach user servers after their auth cache)."""
     deadline = time.monotonic() + timeout
     while True:

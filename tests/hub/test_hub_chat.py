@@ -8,6 +8,7 @@ demo MCP server and mcp-server-time) and, without OPENAI_API_KEY, the offline de
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +19,18 @@ from websockets.exceptions import InvalidStatus
 from tests.hub.conftest import PROVIDER_WARNINGS, SINGLEUSER_AUTH_CACHE_AGE, Hub
 from tests.hub.hubclient import HubBrowser, eventually, token_request, ws_call
 
-pytestmark = [pytest.mark.hub, *PROVIDER_WARNINGS]
+pytestmark = [
+    pytest.mark.hub,
+    pytest.mark.timeout(180),
+    *PROVIDER_WARNINGS,
+    pytest.mark.skipif(
+        any(
+            importlib.util.find_spec(m) is None
+            for m in ("mcpchat_ext.agent.runner", "mcpchat_ext.connections")
+        ),
+        reason="the chat engine (mcpchat_ext.agent.runner, mcpchat_ext.connections) is not in this checkout",
+    ),
+]
 
 PROPAGATION = 10 * SINGLEUSER_AUTH_CACHE_AGE + 5
 
@@ -116,6 +128,35 @@ def test_websocket_through_the_proxy(alice: HubBrowser, alice_chat: dict[str, An
         assert listed["type"] == "result"
         assert [c["id"] for c in listed["result"]] == [alice_chat["chat"]["id"]]
 
+        # a whole turn over the websocket: the tool waits for the approval frame
+        chat = ws_call(ws, "chats.create", servers=["demo"])["result"]
+        ws.send(json.dumps({"type": "send", "chat_id": chat["id"], "text": "add 2 and 3"}))
+        paused = frames_until(ws, chat["id"], "approval_required")
+        assert "tool_started" not in [f["type"] for f in paused], "no tool runs before approval"
+        calls = paused[-1]["calls"]
+        assert [c["server"] for c in calls] == ["demo"] * len(calls)
+        decisions = [{"call_id": c["id"], "action": "approve"} for c in calls]
+        ws.send(json.dumps({"type": "decide", "chat_id": chat["id"], "decisions": decisions}))
+        resumed = frames_until(ws, chat["id"], "done")
+        types = [f["type"] for f in resumed]
+        assert types.index("approval_decided") < types.index("tool_started") < types.index("tool_result")
+        result = next(f for f in resumed if f["type"] == "tool_result")
+        assert "5" in result["message"]["content"]
+
+
+def frames_until(ws: Any, chat_id: str, last: str, timeout: float = 60) -> list[dict[str, Any]]:
+    """Turn frames of `chat_id` up to and including the first of type `last`."""
+    frames: list[dict[str, Any]] = []
+    while True:
+        frame: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
+        if frame.get("type") == "error":
+            raise AssertionError(frame)
+        if frame.get("chat_id") != chat_id:
+            continue
+        frames.append(frame)
+        if frame["type"] == last:
+            return frames
+
 
 def test_bob_cannot_reach_alices_chats(
     hub: Hub, alice: HubBrowser, bob: HubBrowser, alice_chat: dict[str, Any]
@@ -178,6 +219,14 @@ def test_shared_server_shows_the_guest_only_their_own_chats(
             assert ws_call(ws, "chats.list")["result"] == []
             history = ws_call(ws, "chats.history", chat_id=chat_id)
             assert history["type"] == "error" and history["code"] == "not_found"
+            # alice chats on her server meanwhile: none of her turn's frames reach bob
+            reply = ok(alice.chat_api("alice", "POST", f"/chats/{chat_id}/messages", json={"text": "hello"}))
+            assert reply["events"][-1]["type"] == "done"
+            ws.send(json.dumps({"type": "ping"}))
+            seen = []
+            while (frame := json.loads(ws.recv(timeout=30)))["type"] != "pong":
+                seen.append(frame)
+            assert not [f for f in seen if f.get("chat_id") == chat_id or f["type"] == "chats_changed"], seen
         # bob's own chat on alice's server stays his
         own = ok(bob.chat_api("alice", "POST", "/chats", json={"title": "bob's", "servers": ["demo"]}), 201)
         assert [c["id"] for c in ok(bob.chat_api("alice", "GET", "/chats"))] == [own["id"]]
