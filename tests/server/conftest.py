@@ -31,7 +31,7 @@ def server_extra_config() -> dict[str, Any]:
 @pytest.fixture
 def jp_server_config(mcpchat_config: dict[str, Any], server_extra_config: dict[str, Any]) -> Config:
     cfg: dict[str, Any] = {
-        "ServerApp": {"jpserver_extensions": {"mcpchat_ext": True}},
+        "ServerApp": {"jpserver_extensions": {"mcpchat_ext": True, "jupyter_server_terminals": False}},
         "MCPChatExtension": mcpchat_config,
     }
     for section, values in server_extra_config.items():
