@@ -1,0 +1,90 @@
+import type { ChatMessage, ToolCall } from '../protocol';
+import { h } from '../dom';
+import { CodeActions, renderMarkdown } from '../markdown';
+import { argsPreview } from './approvals';
+
+/** What the view knows about a tool call besides the messages. */
+export interface CallStatus {
+  text: string;
+  kind: 'pending' | 'approved' | 'rejected' | 'running' | 'done' | 'error';
+}
+
+export interface MessageContext {
+  codeActions: CodeActions;
+  /** Tool result message of a call, if any. */
+  resultOf(callId: string): ChatMessage | undefined;
+  statusOf(callId: string): CallStatus | undefined;
+  truncated(callId: string): boolean;
+  /** Server and tool of a prefixed tool name, when the frames did not say. */
+  toolOf(name: string): { server: string; tool: string } | undefined;
+}
+
+function toolCard(call: ToolCall, ctx: MessageContext): HTMLElement {
+  const known = call.server && call.tool ? { server: call.server, tool: call.tool } : ctx.toolOf(call.name);
+  const result = ctx.resultOf(call.id);
+  let status = ctx.statusOf(call.id);
+  if (result) {
+    status =
+      result.status === 'error'
+        ? { kind: 'error', text: status?.kind === 'rejected' ? status.text : /reject/i.test(result.content) ? 'rejected' : 'failed' }
+        : { kind: 'done', text: status?.kind === 'approved' ? `${status.text} · done` : 'done' };
+  }
+  const resultEl = result
+    ? h(
+        'div',
+        { class: `mcpchat-tool-result mcpchat-result-${result.status ?? 'success'}`, 'data-testid': 'tool-result', 'data-status': result.status ?? 'success' },
+        h('div', { class: 'mcpchat-result-label' }, result.status === 'error' ? 'Error / rejection' : 'Result'),
+        h('pre', {}, result.content),
+        ctx.truncated(call.id) ? h('div', { class: 'mcpchat-note' }, 'Output was truncated.') : null
+      )
+    : null;
+  return h(
+    'div',
+    { class: 'mcpchat-toolcard', 'data-testid': 'tool-call', 'data-call-id': call.id, 'data-status': status?.kind ?? '' },
+    h(
+      'div',
+      { class: 'mcpchat-toolcard-head' },
+      known ? h('span', { class: 'mcpchat-tool-server', 'data-testid': 'tool-server' }, known.server) : null,
+      known ? h('span', { class: 'mcpchat-tool-sep' }, ' › ') : null,
+      h('span', { class: 'mcpchat-tool-name', 'data-testid': 'tool-name' }, known?.tool ?? call.name),
+      status ? h('span', { class: `mcpchat-call-status mcpchat-status-${status.kind}`, 'data-testid': 'call-status' }, status.text) : null
+    ),
+    argsPreview(call.args),
+    resultEl
+  );
+}
+
+/** One message of the transcript. Tool messages render inside their call's card. */
+export function renderMessage(msg: ChatMessage, ctx: MessageContext, streaming = false): HTMLElement | null {
+  if (msg.role === 'tool' || msg.role === 'system') {
+    return null;
+  }
+  const body = h('div', { class: 'mcpchat-msg-body', 'data-testid': 'message-body' });
+  if (msg.role === 'user') {
+    body.textContent = msg.content;
+  } else if (msg.content) {
+    renderMarkdown(body, msg.content, ctx.codeActions);
+  }
+  const calls = (msg.tool_calls ?? []).map(c => toolCard(c, ctx));
+  return h(
+    'div',
+    {
+      class: `mcpchat-msg mcpchat-${msg.role}${streaming ? ' mcpchat-streaming' : ''}`,
+      'data-testid': `message-${msg.role}`,
+      'data-message-id': msg.id
+    },
+    msg.role === 'assistant' && msg.metadata?.demo ? h('div', { class: 'mcpchat-msg-meta' }, 'demo model') : null,
+    msg.content || msg.role === 'user' ? body : null,
+    ...calls
+  );
+}
+
+/** A tool message whose call is not in the transcript (shown on its own). */
+export function renderOrphanTool(msg: ChatMessage): HTMLElement {
+  return h(
+    'div',
+    { class: 'mcpchat-msg mcpchat-tool', 'data-testid': 'tool-result', 'data-status': msg.status ?? 'success' },
+    h('div', { class: 'mcpchat-result-label' }, `${msg.name ?? 'tool'}: ${msg.status === 'error' ? 'error' : 'result'}`),
+    h('pre', {}, msg.content)
+  );
+}

@@ -1,0 +1,76 @@
+"""Page helpers for the JupyterLab chat panel (selectors are the UI's data-testid attributes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.browser.conftest import LabServer
+
+
+def tid(name: str) -> str:
+    return f'[data-testid="{name}"]'
+
+
+class ChatPanel:
+    def __init__(self, page: Any, lab: LabServer) -> None:
+        self.page = page
+        self.lab = lab
+        self.root = page.locator(tid("mcpchat"))
+
+    def open_lab(self) -> None:
+        self.page.goto(self.lab.lab_url(), wait_until="domcontentloaded")
+        self.page.locator("#jp-main-dock-panel").wait_for(timeout=60_000)
+        self.page.steps.shot("lab-loaded")
+
+    def open_panel(self) -> None:
+        if not self.root.is_visible():
+            self.page.locator('li[data-id="mcpchat-panel"]').click()
+        self.root.wait_for(state="visible")
+        # connected: the banner is hidden once the welcome frame arrived
+        self.page.wait_for_function(
+            "() => document.querySelector('[data-testid=mcpchat]')?.dataset.connection === 'open'"
+        )
+        self.page.steps.shot("panel-open")
+
+    def t(self, name: str) -> Any:
+        return self.root.locator(tid(name))
+
+    def new_chat(self) -> str:
+        before = self.current_chat_id()
+        self.t("new-chat").click()
+        self.page.wait_for_function(
+            "(before) => { const c = localStorage.getItem('mcpchat:last-chat'); return c && c !== before; }",
+            arg=before,
+        )
+        return str(self.current_chat_id())
+
+    def current_chat_id(self) -> str | None:
+        return self.page.evaluate("() => localStorage.getItem('mcpchat:last-chat')")
+
+    def show_servers(self) -> None:
+        if not self.t("server-panel").is_visible():
+            self.t("toggle-servers").click()
+        self.t("server-panel").wait_for(state="visible")
+
+    def server_row(self, name: str) -> Any:
+        return self.root.locator(f'{tid("server-row")}[data-server="{name}"]')
+
+    def use_server(self, name: str) -> None:
+        self.show_servers()
+        box = self.server_row(name).locator(tid("server-toggle"))
+        if not box.is_checked():
+            box.check()
+        self.page.wait_for_function(
+            "(n) => document.querySelector(`[data-testid=server-row][data-server=${n}] input`).checked",
+            arg=name,
+        )
+
+    def send(self, text: str) -> None:
+        self.t("chat-input").fill(text)
+        self.t("chat-input").press("Enter")
+
+    def wait_idle(self, timeout: float = 60_000) -> None:
+        self.page.wait_for_function(
+            "() => document.querySelector('[data-testid=mcpchat]').dataset.running === 'false'",
+            timeout=timeout,
+        )
