@@ -107,7 +107,10 @@ def to_chat_message(message: BaseMessage, tool_info: ToolInfoFn = _no_info) -> p
 
 async def pending_calls(graph: Any, thread_id: str, tool_info: ToolInfoFn) -> list[p.PendingCall]:
     """Tool calls of the thread that wait for the user's decision (empty when none)."""
-    state = await graph.aget_state(thread_config(thread_id))
+    return _pending_in(await graph.aget_state(thread_config(thread_id)), tool_info)
+
+
+def _pending_in(state: Any, tool_info: ToolInfoFn) -> list[p.PendingCall]:
     out: list[p.PendingCall] = []
     for intr in state.interrupts or ():
         value = intr.value if isinstance(intr.value, dict) else {}
@@ -129,7 +132,7 @@ async def delete_thread(checkpointer: Any, thread_id: str) -> None:
 # -- turns ---------------------------------------------------------------------------------
 
 
-async def settle(graph: Any, thread_id: str) -> None:
+async def settle(graph: Any, thread_id: str, state: Any = None) -> None:
     """Leave an interrupted thread consistent: no queued steps, every tool call answered.
 
     Used after a failure or a cancellation. Tool calls without a result get a
@@ -137,7 +140,8 @@ async def settle(graph: Any, thread_id: str) -> None:
     graph routes to END and the next user message starts cleanly.
     """
     cfg = thread_config(thread_id)
-    state = await graph.aget_state(cfg)
+    if state is None:  # ``state``: the thread's current StateSnapshot, when the caller has it
+        state = await graph.aget_state(cfg)
     if not state.next or state.interrupts:
         return  # finished, or paused for approval (which stays pending)
     messages: list[AnyMessage] = list((state.values or {}).get("messages") or [])
@@ -191,9 +195,11 @@ async def run_turn(
         graph_input = Command(resume=[d.model_dump() for d in decisions])
         yield p.TurnStartedFrame(chat_id=chat_id)
     else:
-        if await pending_calls(graph, thread_id, tool_info):
+        # one state load for both checks: loading a long thread is the main per-turn cost
+        state = await graph.aget_state(thread_config(thread_id))
+        if _pending_in(state, tool_info):
             raise Conflict("tool calls in this chat are waiting for your approval; decide them first")
-        await settle(graph, thread_id)  # a previous turn that died without cleanup
+        await settle(graph, thread_id, state)  # a previous turn that died without cleanup
         human = HumanMessage(content=user_text or "")
         graph_input = {"messages": [human], "rounds": 0, "plan": []}
         yield p.TurnStartedFrame(chat_id=chat_id, user_message=to_chat_message(human))

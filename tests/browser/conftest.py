@@ -138,7 +138,7 @@ def run_lab(root: Path, extra_env: dict[str, str] | None = None) -> Iterator[Lab
             shutil.copy(log, ARTIFACTS / f"jupyter-{root.name}.log")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """Lab with the offline demo model (no OPENAI_API_KEY)."""
     with run_lab(tmp_path_factory.mktemp("lab")) as lab:
@@ -151,7 +151,7 @@ class LlmLab:
     llm: Any  # tests.fakes.openai_server.FakeOpenAI
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def llm_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlmLab]:
     """Lab whose model is a real ChatOpenAI talking to the local fake OpenAI server."""
     from tests.fakes.openai_server import FakeOpenAI

@@ -34,11 +34,19 @@ async def _gone(pids: list[int]) -> list[int]:
 
 
 async def test_aclose_leaves_no_orphans() -> None:
+    # servers of earlier tests in this process (e.g. a kernel's) are not this manager's
+    earlier = {
+        p.pid for p in server_children("mcp_stdio_server.py") + server_children("mcpchat_ext.demo_server")
+    }
     mgr = MCPConnectionManager(tool_timeout=1.0, connect_timeout=20.0, max_output_chars=100)
     specs = [fake_stdio_spec("one"), fake_stdio_spec("two"), demo_spec()]
     tools = by_name(await mgr.get_tools(specs))
     pids = [int(str((await call(tools[f"{n}_whoami"])).content)) for n in ("one", "two")]
-    children = server_children("mcp_stdio_server.py") + server_children("mcpchat_ext.demo_server")
+    children = [
+        p
+        for p in server_children("mcp_stdio_server.py") + server_children("mcpchat_ext.demo_server")
+        if p.pid not in earlier
+    ]
     assert {p.pid for p in children} >= set(pids)
     assert len(children) == 3
     # a call that is still running when the manager closes
@@ -47,15 +55,15 @@ async def test_aclose_leaves_no_orphans() -> None:
 
     await mgr.aclose()
     assert await _gone([p.pid for p in children]) == []
-    assert server_children("mcp_stdio_server.py") == []
-    assert server_children("mcpchat_ext.demo_server") == []
+    assert [p for p in server_children("mcp_stdio_server.py") if p.pid not in earlier] == []
+    assert [p for p in server_children("mcpchat_ext.demo_server") if p.pid not in earlier] == []
     with pytest.raises(ToolException):
         await running
     assert mgr.statuses() == []
     # a closed manager starts nothing
     status = await mgr.connect(fake_stdio_spec("late"))
     assert status.state == "error" and status.error == "the connection manager is closed"
-    assert server_children("mcp_stdio_server.py") == []
+    assert [p for p in server_children("mcp_stdio_server.py") if p.pid not in earlier] == []
     await mgr.aclose()  # idempotent
 
 

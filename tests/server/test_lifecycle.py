@@ -44,11 +44,12 @@ async def test_stop_extension_leaves_no_orphan_processes(jp_serverapp: Any, jp_f
 
 
 async def test_idle_sessions_are_released(jp_serverapp: Any, jp_fetch: Any) -> None:
+    earlier = mcp_children()
     await jp_fetch("mcpchat", "api", "servers", "demo", "connect", method="POST", body="{}")
     engine = jp_serverapp.web_app.settings[ENGINE_KEY]
     users = list(engine.registry._sessions)
     assert len(users) == 1
-    pids = mcp_children()
+    pids = mcp_children() - earlier
     assert pids
     engine.registry.idle_timeout = 0.0001
     assert await engine.registry.reap() == users
