@@ -106,13 +106,15 @@ class MCPChatExtension(ExtensionApp):
     system_prompt = Unicode("", help="Extra system prompt for the agent.").tag(config=True)
 
     def engine_config(self) -> EngineConfig:
-        from .server_specs import parse_claude_config, validate_spec
-
         catalog: dict[str, Any] = dict(self.server_catalog.get("mcpServers", self.server_catalog))
         if self.server_catalog_file:
             doc = json.loads(Path(self.server_catalog_file).read_text())
             catalog.update(doc.get("mcpServers", doc))
-        specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": catalog})]
+        specs = []
+        if catalog:  # (pydantic is only imported when there is something to validate)
+            from .server_specs import parse_claude_config, validate_spec
+
+            specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": catalog})]
         return EngineConfig(
             data_dir=Path(self.data_dir),
             db_url=self.db_url or None,

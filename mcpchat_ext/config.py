@@ -11,8 +11,10 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .protocol import ServerSpec
+if TYPE_CHECKING:  # pydantic stays off the extension's start-up path
+    from .protocol import ServerSpec
 
 
 def local_user() -> str:

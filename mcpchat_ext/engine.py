@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import EngineConfig
-from .protocol import ModelInfo, ServerSpec
 
 if TYPE_CHECKING:
+    from .protocol import ModelInfo, ServerSpec
     from .sessions import SessionRegistry, UserSession
     from .store import Store
 
@@ -29,6 +29,8 @@ DEMO_SERVER_NAME = "demo"
 
 def demo_server_spec() -> ServerSpec:
     """The bundled offline demo MCP server, run with the current interpreter."""
+    from .protocol import ServerSpec  # lazily: pydantic stays off the start-up path
+
     return ServerSpec(
         name=DEMO_SERVER_NAME,
         transport="stdio",

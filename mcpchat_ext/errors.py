@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from .protocol import ErrorCode
+if TYPE_CHECKING:  # pydantic stays off the extension's start-up path
+    from .protocol import ErrorCode
 
 
 class ChatExtError(Exception):

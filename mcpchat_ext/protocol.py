@@ -165,6 +165,18 @@ class ImportServers(_Model):
     replace: bool = False
 
 
+class SendMessage(_Model):
+    """POST /chats/{id}/messages."""
+
+    text: str = Field(min_length=1, max_length=100_000)
+
+
+class SubmitDecisions(_Model):
+    """POST /chats/{id}/decisions: one decision for every pending tool call."""
+
+    decisions: list[Decision] = Field(min_length=1)
+
+
 # --------------------------------------------------------------------------
 # Client -> server frames
 # --------------------------------------------------------------------------

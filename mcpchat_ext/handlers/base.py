@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
-from pydantic import BaseModel, ValidationError
 
 from ..config import local_user
 from ..errors import BadRequest, ChatExtError
-from ..protocol import jsonable
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..engine import Engine
     from ..sessions import UserSession
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 AUTH_RESOURCE = "mcpchat"
 
@@ -60,9 +60,13 @@ class MCPChatHandler(ExtensionHandlerMixin, APIHandler):
     def reply(self, value: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
+        from ..protocol import jsonable
+
         self.finish(json.dumps(jsonable(value)))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        from pydantic import ValidationError
+
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, ChatExtError):
             self.set_status(exc.http_status)
@@ -77,6 +81,8 @@ class MCPChatHandler(ExtensionHandlerMixin, APIHandler):
             super().write_error(status_code, **kwargs)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        from pydantic import ValidationError
+
         if isinstance(value, (ChatExtError, ValidationError)):
             self.log.info("%s %s -> %s", self.request.method, self.request.path, value)
         else:

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from jupyter_server.auth.decorator import authorized
-from pydantic import BaseModel, Field
 from tornado import web
 
-from .. import protocol as p
 from ..errors import BadRequest
 from .base import MCPChatHandler
-
-
-class SendBody(BaseModel):
-    text: str = Field(min_length=1, max_length=100_000)
-
-
-class DecisionsBody(BaseModel):
-    decisions: list[p.Decision] = Field(min_length=1)
+from .wire import protocol as p
 
 
 def _int_arg(handler: MCPChatHandler, name: str) -> int | None:
@@ -78,7 +69,7 @@ class ChatMessagesHandler(MCPChatHandler):
     async def post(self, chat_id: str) -> None:
         """Send a message; answers with the turn's frames once it is done or awaits approval."""
         session = await self.user_session()
-        body = self.body(SendBody)
+        body = self.body(p.SendMessage)
         events = [f async for f in session.stream_turn(chat_id, text=body.text)]
         self.reply({"events": events})
 
@@ -89,7 +80,7 @@ class ChatDecisionsHandler(MCPChatHandler):
     async def post(self, chat_id: str) -> None:
         """Approve / edit / reject every pending tool call; answers with the resumed turn's frames."""
         session = await self.user_session()
-        body = self.body(DecisionsBody)
+        body = self.body(p.SubmitDecisions)
         events = [f async for f in session.stream_turn(chat_id, decisions=body.decisions)]
         self.reply({"events": events})
 

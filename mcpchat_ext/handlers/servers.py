@@ -5,8 +5,8 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from .. import protocol as p
 from .base import MCPChatHandler
+from .wire import protocol as p
 
 
 class ServersHandler(MCPChatHandler):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import ws_authenticated
@@ -14,8 +14,10 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from ..dispatcher import FrameDispatcher
 from .base import AUTH_RESOURCE, visitor_name
+
+if TYPE_CHECKING:
+    from ..dispatcher import FrameDispatcher
 
 MAX_FRAME_BYTES = 1024 * 1024
 _closing: set[asyncio.Future[None]] = set()
@@ -47,6 +49,8 @@ class ChatWebSocketHandler(
         self.set_nodelay(True)
         engine = self.settings["mcpchat_engine"]
         session = await engine.session(visitor_name(self))
+        from ..dispatcher import FrameDispatcher  # lazily: pydantic stays off the start-up path
+
         self.dispatcher = FrameDispatcher(session, self._send)
         await self.dispatcher.welcome()
 
