@@ -16,7 +16,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.tools import BaseTool
-from langgraph.types import Command
+from langgraph.types import Command, Durability
 
 from .. import protocol as p
 from ..errors import Conflict, ModelError
@@ -25,6 +25,12 @@ from .graph import DEFAULT_MAX_TOOL_ROUNDS
 
 ToolInfoFn = Callable[[str], p.ToolInfo | None]
 CANCELLED_TEXT = "Tool call cancelled by user."
+# Checkpoints are saved when a run ends (done, paused for approval, failed or cancelled), not
+# after every step: one checkpoint per run instead of ~6 per tool-using turn (storage 8.6x -> ~4x
+# raw message bytes in benchmarks/bench_checkpoint_growth.py). A pending approval ends the run,
+# so it is saved and survives a restart (tests/agent/test_persistence.py). Trade-off: if the
+# process dies mid-run (kill -9, power loss), that run's messages are lost, not half-saved.
+DURABILITY: Durability = "exit"
 
 
 def _no_info(_name: str) -> p.ToolInfo | None:
@@ -208,7 +214,9 @@ async def run_turn(
     paused: p.ApprovalRequiredFrame | None = None  # sent once the stream (and checkpoint) ends
     stream_ids: dict[str, str] = {}  # chunk id -> message id shown to the client
     try:
-        async for mode, data in graph.astream(graph_input, cfg, stream_mode=["messages", "updates"]):
+        async for mode, data in graph.astream(
+            graph_input, cfg, stream_mode=["messages", "updates"], durability=DURABILITY
+        ):
             if mode == "messages":
                 chunk, meta = data
                 if (

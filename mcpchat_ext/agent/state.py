@@ -11,15 +11,17 @@ from langgraph.channels import DeltaChannel
 from langgraph.graph.message import add_messages
 
 # A full snapshot of the message list every N channel updates (~4 per tool-using turn). Each
-# snapshot costs the whole history, so storage has a quadratic term of about 2*turns/N times the raw
-# message bytes; a replay between snapshots walks up to ~1.5*N small checkpoints. Measured with
-# benchmarks/bench_checkpoint_growth.py at 500 turns: 100 (LangGraph's default) 13.6 MB and
-# 75-103 ms/turn late, 200 10.3 MB and 76 ms/turn, 400 8.6 MB and 65 ms/turn, 1000 7.6 MB but
-# 113 ms/turn (long walks); the whole 500 turns run fastest at 200-400.
-SNAPSHOT_EVERY = 400
+# snapshot stores the whole history, so over T turns snapshots add about (T/turns_per_N + 1)/2
+# times the raw message bytes. Loads rarely walk to a snapshot: agent/checkpoint.py caches each
+# thread's rebuilt list and replays only the writes since; only a thread's first load in a process
+# walks back to the snapshot (500 turns, no snapshot: ~30 ms). Measured with
+# benchmarks/bench_checkpoint_growth.py (500 turns, runner.DURABILITY="exit"): 400 -> 3.65 MB =
+# 5.5x raw (snapshots every 100 turns are 2 MB of it), 4000 -> 1.65 MB = 2.5x. (Before the cache,
+# long walks made large N slow: 1000 cost 113 ms/turn at turn 500.)
+SNAPSHOT_EVERY = 4000
 
 
-def _plain_new(batch: list[Any], index: dict[str, int]) -> bool:
+def _plain_new(batch: list[Any], ids: set[str]) -> bool:
     """Whether ``batch`` only appends: plain messages whose ids are new (and distinct)."""
     seen: set[str] = set()
     for m in batch:
@@ -27,10 +29,20 @@ def _plain_new(batch: list[Any], index: dict[str, int]) -> bool:
             return False
         if m.id is None:
             m.id = str(uuid.uuid4())  # as add_messages does
-        if m.id in index or m.id in seen:
+        if m.id in ids or m.id in seen:
             return False
         seen.add(m.id)
     return True
+
+
+def _ids(messages: list[AnyMessage]) -> set[str]:
+    ids: set[str | None] = {m.id for m in messages}
+    if None in ids:
+        for m in messages:
+            if m.id is None:
+                m.id = str(uuid.uuid4())  # as add_messages does
+        ids = {m.id for m in messages}
+    return ids  # type: ignore[return-value]
 
 
 def fold_messages(state: list[AnyMessage], writes: Sequence[Any]) -> list[AnyMessage]:
@@ -38,32 +50,35 @@ def fold_messages(state: list[AnyMessage], writes: Sequence[Any]) -> list[AnyMes
 
     Folding write by write makes the reducer batching-invariant, as DeltaChannel requires:
     ``fold(fold(s, xs), ys) == fold(s, xs + ys)``. Writes that only append new messages (the
-    common case) are appended through one id index, so replaying W writes onto N messages costs
-    O(N + W) instead of O(N * W); anything else (replacements, removals, dicts, chunks) goes
-    through ``add_messages`` itself.
+    common case) are appended after one pass over the existing ids, so replaying W writes onto
+    N messages costs O(N + W) instead of O(N * W); anything else (replacements, removals, dicts,
+    chunks) goes through ``add_messages`` itself.
     """
     result: list[AnyMessage] = list(state)
-    index: dict[str, int] | None = None
+    ids: set[str] | None = None
     for write in writes:
         batch = list(write) if isinstance(write, list) else [write]
-        if index is None:
-            for m in result:
-                if m.id is None:
-                    m.id = str(uuid.uuid4())
-            index = {str(m.id): i for i, m in enumerate(result)}
-        if _plain_new(batch, index):
+        if ids is None:
+            ids = _ids(result)
+        if _plain_new(batch, ids):
             for m in batch:
-                index[str(m.id)] = len(result)
+                ids.add(str(m.id))
                 result.append(m)
         else:
             result = add_messages(result, batch)  # type: ignore[arg-type,assignment]
-            index = None
+            ids = None
     return result
+
+
+# The ``messages`` channel; agent/checkpoint.py rebuilds it with the same reducer for its cache.
+MESSAGES_CHANNEL: DeltaChannel[list[AnyMessage]] = DeltaChannel(
+    fold_messages, snapshot_frequency=SNAPSHOT_EVERY
+)
 
 
 class AgentState(TypedDict, total=False):
     # Checkpoints store only each step's new messages, so storage grows linearly with a chat.
-    messages: Annotated[list[AnyMessage], DeltaChannel(fold_messages, snapshot_frequency=SNAPSHOT_EVERY)]
+    messages: Annotated[list[AnyMessage], MESSAGES_CHANNEL]
     # Tool rounds run since the user's last message (bounded by max_tool_rounds).
     rounds: int
     # The approval node's decisions for the tool node: [{"call", "action", "reason", "auto"}].
