@@ -4,7 +4,6 @@ with the extension, and a websocket chat client speaking mcpchat_ext.protocol fr
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import secrets
@@ -19,7 +18,7 @@ import httpx
 from stats import ROOT, now
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-_ids = itertools.count(1)
+from tests.server.wsclient import ChatSocket as TestChatSocket
 
 
 def free_port() -> int:
@@ -148,11 +147,11 @@ class JupyterServer:
         return await ChatSocket.connect(f"ws://127.0.0.1:{self.port}/mcpchat/ws?token={self.token}")
 
 
-class ChatSocket:
-    """The chat websocket: RPC calls and turn frames."""
+class ChatSocket(TestChatSocket):
+    """The chat websocket (RPC calls as in the server tests) plus timed turns."""
 
     def __init__(self, ws: WebSocketClientConnection) -> None:
-        self.ws = ws
+        super().__init__(ws)
         self.welcome: dict[str, Any] = {}
 
     @classmethod
@@ -162,25 +161,12 @@ class ChatSocket:
         assert sock.welcome["type"] == "welcome", sock.welcome
         return sock
 
-    async def send(self, frame: dict[str, Any]) -> None:
-        await self.ws.write_message(json.dumps(frame))
-
     async def recv(self, timeout: float = 120) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.ws.read_message(), timeout)
         if raw is None:
             raise ConnectionError("websocket closed")
-        frame: dict[str, Any] = json.loads(raw)
+        frame: dict[str, Any] = json.loads(raw)  # not kept: a benchmark reads many thousands
         return frame
-
-    async def call(self, method: str, **params: Any) -> Any:
-        call_id = f"c{next(_ids)}"
-        await self.send({"type": "call", "id": call_id, "method": method, "params": params})
-        while True:
-            frame = await self.recv()
-            if frame.get("id") == call_id:
-                if frame["type"] == "error":
-                    raise RuntimeError(f"{method}: {frame['code']}: {frame['message']}")
-                return frame["result"]
 
     async def turn(self, chat_id: str, text: str) -> tuple[float, float, int, str]:
         """Send a message; (time to first token, total time to done, tokens, final frame type)."""
