@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -206,7 +207,7 @@ async def run_turn(
         if _pending_in(state, tool_info):
             raise Conflict("tool calls in this chat are waiting for your approval; decide them first")
         await settle(graph, thread_id, state)  # a previous turn that died without cleanup
-        human = HumanMessage(content=user_text or "")
+        human = HumanMessage(content=user_text or "", id=str(uuid.uuid4()))  # known to clients at once
         graph_input = {"messages": [human], "rounds": 0, "plan": []}
         yield p.TurnStartedFrame(chat_id=chat_id, user_message=to_chat_message(human))
 

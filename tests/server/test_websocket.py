@@ -64,6 +64,8 @@ async def test_turn_approve_over_websocket(jp_ws_fetch: Any) -> None:
     frames = await sock.until("approval_required", "error", "done", chat_id=chat["id"])
     types = [f["type"] for f in frames if not f["type"].endswith("_changed")]  # status fan-out
     assert types[0] == "turn_started" and types[-1] == "approval_required", types
+    started = next(f for f in frames if f["type"] == "turn_started")
+    assert started["user_message"]["content"] == "add 2 and 3" and started["user_message"]["id"]
     calls = frames[-1]["calls"]
     # a second message while approval is pending is refused, nothing lost
     await sock.send({"type": "send", "chat_id": chat["id"], "text": "hello?"})
