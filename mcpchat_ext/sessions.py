@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from . import protocol as p
 from .agent import runner
+from .agent.approval import check_decisions
 from .connections import MCPConnectionManager
 from .errors import BadRequest, ChatExtError, Conflict, NotFound
 from .server_specs import mask_secrets, parse_claude_config, restore_secrets, validate_spec
@@ -155,12 +156,13 @@ class UserSession:
             raise BadRequest("limit must be 1..1000 and offset >= 0")
         chat = await self.get_chat(chat_id)
         thread_id = await self.store.thread_id(self.user, chat_id)
-        messages = await runner.history(self.engine.graph, thread_id)
-        pending = await runner.pending_calls(self.engine.graph, thread_id, self.connections.tool_info)
+        state = await runner.load_state(self.engine.graph, thread_id)
+        messages = runner.messages_in(state)
+        pending = runner.pending_in(state, self.connections.tool_info)
         if pending and any(c.input_schema == {} for c in pending):
             # The approval card's edit form needs the tool schemas: connect the chat's servers.
             await self._tools_for(chat)
-            pending = await runner.pending_calls(self.engine.graph, thread_id, self.connections.tool_info)
+            pending = runner.pending_in(state, self.connections.tool_info)
         self._set_pending(chat_id, bool(pending))
         total = len(messages)
         start = max(0, total - limit) if offset is None else min(offset, total)
@@ -276,10 +278,14 @@ class UserSession:
 
     async def _tools_for(self, chat: p.ChatInfo) -> list[Any]:
         specs = [s for s in await self._all_specs() if s.name in chat.servers and s.enabled]
+        before = self._status_keys()
         tools = await self.connections.get_tools(specs)
-        if specs:
+        if self._status_keys() != before:  # (re)connections happened: tell the clients
             await self._servers_changed()
         return tools
+
+    def _status_keys(self) -> list[tuple[str, str, str | None, int]]:
+        return [(s.name, s.state, s.error, len(s.tools)) for s in self.connections.statuses()]
 
     # -- turns ------------------------------------------------------------------------------
 
@@ -322,19 +328,8 @@ class UserSession:
                 raise Conflict("a reply is still being generated in this chat")
             thread_id = await self.store.thread_id(self.user, chat_id)
             pending = await runner.pending_calls(self.engine.graph, thread_id, self.connections.tool_info)
-            if not pending:
-                raise Conflict("no tool calls are waiting for approval in this chat")
+            check_decisions(pending, decisions)
             by_id = {c.id: c for c in pending}
-            decided = {d.call_id for d in decisions}
-            if unknown := decided - by_id.keys():
-                raise BadRequest(f"unknown tool call id(s): {', '.join(sorted(unknown))}")
-            if missing := by_id.keys() - decided:
-                raise BadRequest(
-                    f"decide every pending tool call together; missing: {', '.join(sorted(missing))}"
-                )
-            for d in decisions:
-                if d.action == "edit" and d.args is None:
-                    raise BadRequest(f"edit of {d.call_id} needs 'args'")
             for d in decisions:
                 call = by_id[d.call_id]
                 await self.store.record_decision(self.user, chat_id, call, d)

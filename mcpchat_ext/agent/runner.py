@@ -112,12 +112,19 @@ def to_chat_message(message: BaseMessage, tool_info: ToolInfoFn = _no_info) -> p
 # -- queries -------------------------------------------------------------------------------
 
 
+async def load_state(graph: Any, thread_id: str) -> Any:
+    """The thread's current StateSnapshot (loading a long thread is the main per-turn cost: load it
+    once and read both :func:`messages_in` and :func:`pending_in` from it)."""
+    return await graph.aget_state(thread_config(thread_id))
+
+
 async def pending_calls(graph: Any, thread_id: str, tool_info: ToolInfoFn) -> list[p.PendingCall]:
     """Tool calls of the thread that wait for the user's decision (empty when none)."""
-    return _pending_in(await graph.aget_state(thread_config(thread_id)), tool_info)
+    return pending_in(await load_state(graph, thread_id), tool_info)
 
 
-def _pending_in(state: Any, tool_info: ToolInfoFn) -> list[p.PendingCall]:
+def pending_in(state: Any, tool_info: ToolInfoFn) -> list[p.PendingCall]:
+    """The pending calls of a loaded state."""
     out: list[p.PendingCall] = []
     for intr in state.interrupts or ():
         value = intr.value if isinstance(intr.value, dict) else {}
@@ -127,7 +134,11 @@ def _pending_in(state: Any, tool_info: ToolInfoFn) -> list[p.PendingCall]:
 
 async def history(graph: Any, thread_id: str) -> list[p.ChatMessage]:
     """The thread's messages as protocol records (oldest first)."""
-    state = await graph.aget_state(thread_config(thread_id))
+    return messages_in(await load_state(graph, thread_id))
+
+
+def messages_in(state: Any) -> list[p.ChatMessage]:
+    """The messages of a loaded state as protocol records (oldest first)."""
     messages: list[AnyMessage] = list((state.values or {}).get("messages") or [])
     return [to_chat_message(m) for m in messages]
 
@@ -203,8 +214,8 @@ async def run_turn(
         yield p.TurnStartedFrame(chat_id=chat_id)
     else:
         # one state load for both checks: loading a long thread is the main per-turn cost
-        state = await graph.aget_state(thread_config(thread_id))
-        if _pending_in(state, tool_info):
+        state = await load_state(graph, thread_id)
+        if pending_in(state, tool_info):
             raise Conflict("tool calls in this chat are waiting for your approval; decide them first")
         await settle(graph, thread_id, state)  # a previous turn that died without cleanup
         human = HumanMessage(content=user_text or "", id=str(uuid.uuid4()))  # known to clients at once
