@@ -153,12 +153,7 @@ def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
 async def _run_tool(tool: BaseTool | None, call: dict[str, Any], config: RunnableConfig) -> ToolMessage:
     """Run one approved call; every failure becomes an error ToolMessage the model can read."""
     if tool is None:
-        return ToolMessage(
-            content=f"Error: tool {call['name']!r} is not available (is its MCP server connected?)",
-            tool_call_id=call["id"],
-            name=call["name"],
-            status="error",
-        )
+        return _error_message(call, f"tool {call['name']!r} is not available (is its MCP server connected?)")
     try:
         result = await tool.ainvoke(
             {"type": "tool_call", "id": call["id"], "name": call["name"], "args": call["args"]},
@@ -167,12 +162,11 @@ async def _run_tool(tool: BaseTool | None, call: dict[str, Any], config: Runnabl
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        return ToolMessage(
-            content=f"Error: {exc}",
-            tool_call_id=call["id"],
-            name=call["name"],
-            status="error",
-        )
+        return _error_message(call, str(exc))
     if isinstance(result, ToolMessage):
         return result
     return ToolMessage(content=str(result), tool_call_id=call["id"], name=call["name"])
+
+
+def _error_message(call: dict[str, Any], text: str) -> ToolMessage:
+    return ToolMessage(content=f"Error: {text}", tool_call_id=call["id"], name=call["name"], status="error")

@@ -31,6 +31,25 @@ async def expect_error(jp_fetch: Any, status: int, code: str, *parts: str, **kw:
     return str(error["message"])
 
 
+async def send_message(jp_fetch: Any, chat_id: str, text: str) -> Any:
+    """POST a message; the answer holds the turn's frames up to done or the approval pause."""
+    return await call(
+        jp_fetch, "chats", chat_id, "messages", method="POST", data={"text": text}, request_timeout=60
+    )
+
+
+async def post_decisions(jp_fetch: Any, chat_id: str, decisions: list[dict[str, Any]]) -> Any:
+    return await call(
+        jp_fetch,
+        "chats",
+        chat_id,
+        "decisions",
+        method="POST",
+        data={"decisions": decisions},
+        request_timeout=60,
+    )
+
+
 async def test_settings_describe_the_demo_model_without_secrets(jp_fetch: Any) -> None:
     settings = await call(jp_fetch, "settings")
     assert settings["model"]["demo"] is True
@@ -85,15 +104,7 @@ async def test_bad_input_gets_clear_errors(jp_fetch: Any) -> None:
 
 async def test_turn_with_approval_over_rest(jp_fetch: Any) -> None:
     chat = await call(jp_fetch, "chats", method="POST", data={"servers": ["demo"]})
-    result = await call(
-        jp_fetch,
-        "chats",
-        chat["id"],
-        "messages",
-        method="POST",
-        data={"text": "add 2 and 3"},
-        request_timeout=60,
-    )
+    result = await send_message(jp_fetch, chat["id"], "add 2 and 3")
     types = [e["type"] for e in result["events"]]
     assert types[0] == "turn_started"
     assert types[-1] == "approval_required", types
@@ -107,15 +118,7 @@ async def test_turn_with_approval_over_rest(jp_fetch: Any) -> None:
     await expect_error(
         jp_fetch, 409, "conflict", "chats", chat["id"], "messages", method="POST", data={"text": "hi"}
     )
-    resumed = await call(
-        jp_fetch,
-        "chats",
-        chat["id"],
-        "decisions",
-        method="POST",
-        data={"decisions": [{"call_id": calls[0]["id"], "action": "approve"}]},
-        request_timeout=60,
-    )
+    resumed = await post_decisions(jp_fetch, chat["id"], [{"call_id": calls[0]["id"], "action": "approve"}])
     rtypes = [e["type"] for e in resumed["events"]]
     assert "tool_result" in rtypes and rtypes[-1] == "done", rtypes
     tool_result = next(e for e in resumed["events"] if e["type"] == "tool_result")
@@ -138,25 +141,11 @@ async def test_turn_with_approval_over_rest(jp_fetch: Any) -> None:
 
 async def test_reject_with_reason(jp_fetch: Any) -> None:
     chat = await call(jp_fetch, "chats", method="POST", data={"servers": ["demo"]})
-    result = await call(
-        jp_fetch,
-        "chats",
-        chat["id"],
-        "messages",
-        method="POST",
-        data={"text": "add 2 and 3"},
-        request_timeout=60,
-    )
+    result = await send_message(jp_fetch, chat["id"], "add 2 and 3")
     calls = result["events"][-1]["calls"]
     # a partial decision set is refused (all pending calls are decided together)
-    resumed = await call(
-        jp_fetch,
-        "chats",
-        chat["id"],
-        "decisions",
-        method="POST",
-        data={"decisions": [{"call_id": c["id"], "action": "reject", "reason": "not now"} for c in calls]},
-        request_timeout=60,
+    resumed = await post_decisions(
+        jp_fetch, chat["id"], [{"call_id": c["id"], "action": "reject", "reason": "not now"} for c in calls]
     )
     types = [e["type"] for e in resumed["events"]]
     assert types[-1] == "done" and "tool_started" not in types
