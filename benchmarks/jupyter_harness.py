@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -18,13 +17,8 @@ import httpx
 from stats import ROOT, now
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from tests.fakes.ports import free_port
 from tests.server.wsclient import ChatSocket as TestChatSocket
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from mcpchat_ext.connections import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
 from tests.connections.calls import by_name, call
 from tests.connections.specs import python_spec, server_children
+from tests.fakes.ports import free_port
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def test_missing_command(manager: MCPConnectionManager) -> None:

@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fakes.ports import free_port
 from tests.hub.hubclient import HubBrowser
 
 with warnings.catch_warnings():
@@ -54,13 +54,6 @@ PROVIDER_WARNINGS = [
     pytest.mark.filterwarnings("ignore:authlib.jose module is deprecated"),
     pytest.mark.filterwarnings("ignore:get_jwt_config"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

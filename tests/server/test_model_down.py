@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 from typing import Any
 
 import pytest
 
+from tests.fakes.ports import free_port as closed_port
+
 from .conftest import body
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
