@@ -23,8 +23,21 @@ class ChatPanel:
         self.page.steps.shot("lab-loaded")
 
     def open_panel(self) -> None:
-        if not self.root.is_visible():
-            self.page.locator('li[data-id="mcpchat-panel"]').click()
+        """Show the side panel without toggling it shut.
+
+        After a reload JupyterLab's layout restorer re-opens the panel on its own, at a moment the
+        test cannot see; clicking the sidebar tab of an open panel collapses it. So click only
+        while the tab is not the sidebar's current one, and look again until the panel shows.
+        """
+        tab = self.page.locator('li[data-id="mcpchat-panel"]')
+        tab.wait_for(timeout=60_000)
+        self.page.wait_for_function("() => !document.querySelector('#jupyterlab-splash')", timeout=60_000)
+        for _ in range(60):
+            if self.root.is_visible():
+                break
+            if "lm-mod-current" not in (tab.get_attribute("class") or ""):
+                tab.click()
+            self.page.wait_for_timeout(500)
         self.root.wait_for(state="visible")
         # connected: the banner is hidden once the welcome frame arrived
         self.page.wait_for_function(
