@@ -39,9 +39,11 @@ class ChatPanel:
                 tab.click()
             self.page.wait_for_timeout(500)
         self.root.wait_for(state="visible")
-        # connected: the banner is hidden once the welcome frame arrived
+        # connected (the server said welcome) and the chat list and history are loaded
         self.page.wait_for_function(
-            "() => document.querySelector('[data-testid=mcpchat]')?.dataset.connection === 'open'"
+            "() => { const d = document.querySelector('[data-testid=mcpchat]')?.dataset;"
+            " return d?.connection === 'open' && d?.ready === 'true'; }",
+            timeout=90_000,
         )
         self.page.steps.shot("panel-open")
 

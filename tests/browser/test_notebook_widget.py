@@ -52,6 +52,7 @@ def test_widget_chat_with_approval(page: Any, lab_server: LabServer) -> None:
             page.steps.shot("retry-run")
     widget.wait_for(state="visible", timeout=30_000)
     expect(widget).to_have_attribute("data-connection", "open", timeout=90_000)
+    expect(widget).to_have_attribute("data-ready", "true", timeout=90_000)
     expect(widget.locator(tid("demo-badge"))).to_have_text("Offline demo model")
     page.steps.shot("widget-rendered")
 

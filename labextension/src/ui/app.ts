@@ -57,6 +57,10 @@ export class ChatApp {
 
   // state
   private connection: ConnectionState = 'connecting';
+  /** The server's `welcome` arrived on the current connection (a socket can be open before it). */
+  private welcomed = false;
+  /** Bumped on every change of `chats`: a list answer older than a local change is not applied. */
+  private chatsEpoch = 0;
   private connectionDetail = '';
   private model: ModelInfo | null = null;
   private chats: ChatInfo[] = [];
@@ -131,11 +135,16 @@ export class ChatApp {
     this.stopBtn.addEventListener('click', () => this.stopTurn());
     this.client.transport.onFrame(frame => this.onFrame(frame));
     this.client.transport.onState((state, detail) => {
-      this.connection = state;
+      if (state !== 'open') {
+        this.welcomed = false;
+        delete this.node.dataset.ready;
+      }
+      // the chat server is usable once it said welcome, not when the socket opened
+      this.connection = state === 'open' && !this.welcomed ? 'connecting' : state;
       this.connectionDetail = detail ?? '';
       this.renderBanner();
     });
-    this.connection = this.client.transport.state;
+    this.connection = this.client.transport.state === 'open' ? 'connecting' : this.client.transport.state;
     this.renderAll();
   }
 
@@ -145,6 +154,7 @@ export class ChatApp {
     switch (frame.type) {
       case 'welcome':
         this.model = frame.model;
+        this.welcomed = true;
         this.connection = 'open';
         this.globalError = '';
         this.renderBanner();
@@ -305,21 +315,27 @@ export class ChatApp {
 
   private async refreshAll(): Promise<void> {
     try {
+      const epoch = this.chatsEpoch;
       const [chats, servers] = await Promise.all([this.client.call('chats.list'), this.client.call('servers.list')]);
       this.servers = servers;
-      this.setChats(chats);
+      if (epoch === this.chatsEpoch) {
+        this.setChats(chats);
+      } // else: a chat was created/renamed/deleted meanwhile and `this.chats` is newer than this answer
+      const known = this.chats;
       if (!this.chatId) {
-        const last = chats[0]?.id ?? null;
+        const last = known[0]?.id ?? null;
         if (last) {
           await this.selectChat(last);
+          this.node.dataset.ready = 'true';
           return;
         }
-      } else if (chats.some(c => c.id === this.chatId)) {
+      } else if (known.some(c => c.id === this.chatId)) {
         await this.loadHistory(this.chatId);
       } else {
-        await this.selectChat(chats[0]?.id ?? null);
+        await this.selectChat(known[0]?.id ?? null);
       }
       this.renderAll();
+      this.node.dataset.ready = 'true';
     } catch (err) {
       this.globalError = `Could not load chats: ${message(err)}`;
       this.renderBanner();
@@ -328,6 +344,7 @@ export class ChatApp {
 
   private setChats(chats: ChatInfo[]): void {
     this.chats = chats;
+    this.chatsEpoch++;
     if (this.chatId && !chats.some(c => c.id === this.chatId)) {
       void this.selectChat(chats[0]?.id ?? null);
     }
@@ -403,6 +420,7 @@ export class ChatApp {
     } else {
       this.chats.unshift(chat);
     }
+    this.chatsEpoch++;
     this.renderSidebar();
     this.renderHeader();
     this.renderServers();
@@ -431,6 +449,7 @@ export class ChatApp {
     try {
       await this.client.call('chats.delete', { chat_id: chatId });
       this.chats = this.chats.filter(c => c.id !== chatId);
+      this.chatsEpoch++;
       if (this.chatId === chatId) {
         await this.selectChat(this.chats[0]?.id ?? null);
       }
