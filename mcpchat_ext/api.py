@@ -110,11 +110,11 @@ class Chat:
 
     def send(self, text: str) -> AsyncIterator[BaseModel]:
         """Send a message; yields frames until the reply is done or tool calls await approval."""
-        return self._session.stream_turn(self.id, text=text)
+        return self._session.turns.stream(self.id, text=text)
 
     def decide(self, decisions: list[p.Decision]) -> AsyncIterator[BaseModel]:
         """Decide every pending call (see :func:`approve`, :func:`reject`); yields the resumed turn."""
-        return self._session.stream_turn(self.id, decisions=decisions)
+        return self._session.turns.stream(self.id, decisions=decisions)
 
     async def approve_all(self) -> AsyncIterator[BaseModel]:
         decisions = [approve(c.id) for c in await self.pending()]
@@ -155,7 +155,7 @@ class Chat:
         return Reply(text=message.content if message else "", frames=frames)
 
     async def stop(self) -> bool:
-        return await self._session.stop(self.id)
+        return await self._session.turns.stop(self.id)
 
     async def rename(self, title: str) -> None:
         self.info = await self._session.update_chat(self.id, p.UpdateChat(title=title))
@@ -203,18 +203,18 @@ class Client:
         return Chat(self.session, await self.session.get_chat(chat_id))
 
     async def servers(self) -> list[p.ServerStatus]:
-        return await self.session.list_servers()
+        return await self.session.servers.statuses()
 
     async def add_server(self, spec: p.ServerSpec | None = None, **fields: Any) -> p.ServerStatus:
-        return await self.session.add_server(spec or p.ServerSpec(**fields))
+        return await self.session.servers.add(spec or p.ServerSpec(**fields))
 
     async def import_servers(self, doc: dict[str, Any], *, replace: bool = False) -> list[p.ServerStatus]:
         """Import a Claude Desktop ``{"mcpServers": {...}}`` document."""
         servers = doc.get("mcpServers", doc)
-        return await self.session.import_servers(p.ImportServers(mcpServers=servers, replace=replace))
+        return await self.session.servers.import_config(p.ImportServers(mcpServers=servers, replace=replace))
 
     async def remove_server(self, name: str) -> None:
-        await self.session.remove_server(name)
+        await self.session.servers.remove(name)
 
     async def connect_server(self, name: str) -> p.ServerStatus:
-        return await self.session.connect_server(name)
+        return await self.session.servers.connect(name)

@@ -63,12 +63,12 @@ async def _chats_history(s: UserSession, prm: dict[str, Any]) -> Any:
 
 async def _servers_update(s: UserSession, prm: dict[str, Any]) -> Any:
     spec = p.ServerSpec.model_validate(_param(prm, "spec"))
-    return await s.update_server(str(_param(prm, "name")), spec)
+    return await s.servers.update(str(_param(prm, "name")), spec)
 
 
 async def _servers_remove(s: UserSession, prm: dict[str, Any]) -> Any:
     name = str(_param(prm, "name"))
-    await s.remove_server(name)
+    await s.servers.remove(name)
     return {"removed": name}
 
 
@@ -82,12 +82,12 @@ RPC: dict[str, Rpc] = {
     "chats.update": _chats_update,
     "chats.delete": _chats_delete,
     "chats.history": _chats_history,
-    "servers.list": lambda s, prm: s.list_servers(),
-    "servers.add": lambda s, prm: s.add_server(p.ServerSpec.model_validate(prm)),
+    "servers.list": lambda s, prm: s.servers.statuses(),
+    "servers.add": lambda s, prm: s.servers.add(p.ServerSpec.model_validate(prm)),
     "servers.update": _servers_update,
     "servers.remove": _servers_remove,
-    "servers.connect": lambda s, prm: s.connect_server(str(_param(prm, "name"))),
-    "servers.import": lambda s, prm: s.import_servers(p.ImportServers.model_validate(prm)),
+    "servers.connect": lambda s, prm: s.servers.connect(str(_param(prm, "name"))),
+    "servers.import": lambda s, prm: s.servers.import_config(p.ImportServers.model_validate(prm)),
     "settings.get": _settings,
 }
 assert set(RPC) == set(p.RPC_METHODS), "every protocol RPC method needs a handler"
@@ -144,11 +144,11 @@ class FrameDispatcher:
                 result = await RPC[frame.method](self.session, frame.params)
                 await self.send(p.ResultFrame(id=frame.id, result=p.jsonable(result)))
             elif isinstance(frame, p.SendFrame):
-                await self.session.start_turn(frame.chat_id, frame.text)
+                await self.session.turns.start(frame.chat_id, frame.text)
             elif isinstance(frame, p.DecideFrame):
-                await self.session.decide(frame.chat_id, frame.decisions)
+                await self.session.turns.decide(frame.chat_id, frame.decisions)
             elif isinstance(frame, p.StopFrame):
-                if not await self.session.stop(frame.chat_id):
+                if not await self.session.turns.stop(frame.chat_id):
                     await self.send(p.StoppedFrame(chat_id=frame.chat_id))
         except ChatExtError as exc:
             await self.send(p.ErrorFrame(code=exc.code, message=str(exc), id=frame_id, chat_id=chat_id))

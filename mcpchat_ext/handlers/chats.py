@@ -70,7 +70,7 @@ class ChatMessagesHandler(MCPChatHandler):
         """Send a message; answers with the turn's frames once it is done or awaits approval."""
         session = await self.user_session()
         body = self.body(p.SendMessage)
-        events = [f async for f in session.stream_turn(chat_id, text=body.text)]
+        events = [f async for f in session.turns.stream(chat_id, text=body.text)]
         self.reply({"events": events})
 
 
@@ -81,7 +81,7 @@ class ChatDecisionsHandler(MCPChatHandler):
         """Approve / edit / reject every pending tool call; answers with the resumed turn's frames."""
         session = await self.user_session()
         body = self.body(p.SubmitDecisions)
-        events = [f async for f in session.stream_turn(chat_id, decisions=body.decisions)]
+        events = [f async for f in session.turns.stream(chat_id, decisions=body.decisions)]
         self.reply({"events": events})
 
 
@@ -89,5 +89,5 @@ class ChatStopHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def post(self, chat_id: str) -> None:
-        stopped = await (await self.user_session()).stop(chat_id)
+        stopped = await (await self.user_session()).turns.stop(chat_id)
         self.reply({"stopped": stopped})

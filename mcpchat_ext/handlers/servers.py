@@ -13,31 +13,31 @@ class ServersHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(await (await self.user_session()).list_servers())
+        self.reply(await (await self.user_session()).servers.statuses())
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
         session = await self.user_session()
-        self.reply(await session.add_server(self.body(p.ServerSpec)), status=201)
+        self.reply(await session.servers.add(self.body(p.ServerSpec)), status=201)
 
 
 class ServerHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.reply(await (await self.user_session()).server_status(name))
+        self.reply(await (await self.user_session()).servers.status(name))
 
     @web.authenticated
     @authorized
     async def put(self, name: str) -> None:
         session = await self.user_session()
-        self.reply(await session.update_server(name, self.body(p.ServerSpec)))
+        self.reply(await session.servers.update(name, self.body(p.ServerSpec)))
 
     @web.authenticated
     @authorized
     async def delete(self, name: str) -> None:
-        await (await self.user_session()).remove_server(name)
+        await (await self.user_session()).servers.remove(name)
         self.set_status(204)
         self.finish()
 
@@ -46,14 +46,14 @@ class ServerConnectHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        self.reply(await (await self.user_session()).connect_server(name))
+        self.reply(await (await self.user_session()).servers.connect(name))
 
 
 class ServerToolsHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.reply(await (await self.user_session()).server_tools(name))
+        self.reply(await (await self.user_session()).servers.tools(name))
 
 
 class ServerImportHandler(MCPChatHandler):
@@ -61,4 +61,4 @@ class ServerImportHandler(MCPChatHandler):
     @authorized
     async def post(self) -> None:
         session = await self.user_session()
-        self.reply(await session.import_servers(self.body(p.ImportServers)), status=201)
+        self.reply(await session.servers.import_config(self.body(p.ImportServers)), status=201)

@@ -1,0 +1,268 @@
+"""One user's chat turns: start, resume after approval, stop, and stream them.
+
+A turn runs as a background task; its frames go to every subscriber of the user (see
+:mod:`mcpchat_ext.fanout`), so a page reload mid-turn loses nothing. A chat runs at most one turn
+at a time, and a chat whose tool calls wait for approval takes decisions, not new messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from . import protocol as p
+from .agent import runner
+from .agent.approval import check_decisions
+from .errors import BadRequest, ChatExtError, Conflict, NotFound
+from .policy import AutoApprovePolicy
+
+if TYPE_CHECKING:
+    from .sessions import UserSession
+
+log = logging.getLogger("mcpchat_ext")
+
+DEFAULT_TITLE = "New chat"
+TERMINAL = (p.DoneFrame, p.ApprovalRequiredFrame, p.StoppedFrame, p.ErrorFrame)
+
+
+class TurnManager:
+    def __init__(self, session: UserSession) -> None:
+        self.session = session
+        cfg = session.engine.config
+        self.policy = AutoApprovePolicy(cfg.auto_approve, session.connections.tool_info)
+        self._turns: dict[str, asyncio.Task[None]] = {}
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._pending: set[str] = set()
+        # chats whose turn task already sent its last frame and only does bookkeeping now
+        self._finishing: set[str] = set()
+        # chats whose last turn in this process ended with a reply: nothing can be pending there,
+        # so sending skips loading the whole thread state to check (one less load per turn)
+        self._settled: set[str] = set()
+
+    @property
+    def _graph(self) -> Any:
+        return self.session.engine.graph
+
+    def _lock(self, chat_id: str) -> asyncio.Lock:
+        return self._chat_locks.setdefault(chat_id, asyncio.Lock())
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def any_running(self) -> bool:
+        return any(not t.done() for t in self._turns.values())
+
+    def running(self, chat_id: str) -> bool:
+        task = self._turns.get(chat_id)
+        return task is not None and not task.done()
+
+    def is_pending(self, chat_id: str) -> bool:
+        """Tool calls of this chat wait for approval (as far as this process has seen)."""
+        return chat_id in self._pending
+
+    def set_pending(self, chat_id: str, pending: bool) -> None:
+        (self._pending.add if pending else self._pending.discard)(chat_id)
+
+    def forget(self, chat_id: str) -> None:
+        """Drop the bookkeeping of a deleted chat."""
+        self._pending.discard(chat_id)
+        self._settled.discard(chat_id)
+        self._chat_locks.pop(chat_id, None)
+
+    async def _settle(self, chat_id: str) -> None:
+        """Wait for a turn that already sent its last frame (so a client answering that frame at
+        once, e.g. approving right after ``approval_required``, never gets a spurious Conflict)."""
+        task = self._turns.get(chat_id)
+        if task is not None and not task.done() and chat_id in self._finishing:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.shield(task)
+
+    # -- starting and stopping --------------------------------------------------------------
+
+    async def start(self, chat_id: str, text: str) -> asyncio.Task[None]:
+        """Start a turn for a user message; frames go to subscribers. Conflict if busy/pending."""
+        session = self.session
+        async with self._lock(chat_id):
+            chat = await session.get_chat(chat_id)
+            await self._settle(chat_id)
+            if self.running(chat_id):
+                raise Conflict("a reply is still being generated in this chat; stop it first")
+            thread_id = await session.store.thread_id(session.user, chat_id)
+            if chat_id not in self._settled and await runner.pending_calls(
+                self._graph, thread_id, session.connections.tool_info
+            ):
+                self.set_pending(chat_id, True)
+                raise Conflict("tool calls in this chat are waiting for your approval; decide them first")
+            return self._spawn(chat, thread_id, user_text=text)
+
+    async def decide(self, chat_id: str, decisions: list[p.Decision]) -> asyncio.Task[None]:
+        """Resume a paused turn with a decision for every pending tool call."""
+        session = self.session
+        async with self._lock(chat_id):
+            chat = await session.get_chat(chat_id)
+            await self._settle(chat_id)
+            if self.running(chat_id):
+                raise Conflict("a reply is still being generated in this chat")
+            thread_id = await session.store.thread_id(session.user, chat_id)
+            pending = await runner.pending_calls(self._graph, thread_id, session.connections.tool_info)
+            check_decisions(pending, decisions)
+            by_id = {c.id: c for c in pending}
+            for d in decisions:
+                await session.store.record_decision(session.user, chat_id, by_id[d.call_id], d)
+            self.set_pending(chat_id, False)
+            await session.broadcast(
+                p.ApprovalDecidedFrame(
+                    chat_id=chat_id,
+                    decisions=decisions,
+                    calls=[by_id[d.call_id] for d in decisions],
+                )
+            )
+            return self._spawn(chat, thread_id, decisions=decisions)
+
+    async def stop(self, chat_id: str, *, quiet: bool = False) -> bool:
+        """Cancel the running turn (model stream and tool calls). False if nothing was running."""
+        if not quiet:
+            await self.session.get_chat(chat_id)
+        task = self._turns.get(chat_id)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        return True
+
+    async def aclose(self) -> None:
+        for chat_id in list(self._turns):
+            await self.stop(chat_id, quiet=True)
+
+    # -- running ----------------------------------------------------------------------------
+
+    def _spawn(
+        self,
+        chat: p.ChatInfo,
+        thread_id: str,
+        *,
+        user_text: str | None = None,
+        decisions: list[p.Decision] | None = None,
+    ) -> asyncio.Task[None]:
+        task = asyncio.create_task(
+            self._run(chat, thread_id, user_text=user_text, decisions=decisions),
+            name=f"mcpchat-turn-{self.session.user}-{chat.id}",
+        )
+        self._finishing.discard(chat.id)
+        self._turns[chat.id] = task
+        self.session.touch()
+        return task
+
+    async def _run(
+        self,
+        chat: p.ChatInfo,
+        thread_id: str,
+        *,
+        user_text: str | None,
+        decisions: list[p.Decision] | None,
+    ) -> None:
+        session = self.session
+        cfg = session.engine.config
+        chat_id = chat.id
+        try:
+            tools = await session.servers.tools_for(chat)
+            async for frame in runner.run_turn(
+                self._graph,
+                chat_id=chat_id,
+                thread_id=thread_id,
+                tools=tools,
+                user_text=user_text,
+                decisions=decisions,
+                auto_approve=self.policy,
+                system_prompt=cfg.system_prompt,
+                max_tool_rounds=cfg.max_tool_rounds,
+                tool_info=session.connections.tool_info,
+            ):
+                if isinstance(frame, p.ApprovalRequiredFrame):
+                    self.set_pending(chat_id, True)
+                elif isinstance(frame, p.ApprovalDecidedFrame) and frame.auto:
+                    await self._audit_auto(chat_id, frame)
+                if isinstance(frame, TERMINAL):
+                    self._finishing.add(chat_id)
+                (self._settled.add if isinstance(frame, p.DoneFrame) else self._settled.discard)(chat_id)
+                await session.broadcast(frame)
+        except asyncio.CancelledError:
+            await session.broadcast(p.StoppedFrame(chat_id=chat_id))
+            raise
+        except ChatExtError as exc:
+            await session.broadcast(p.ErrorFrame(code=exc.code, message=str(exc), chat_id=chat_id))
+        except Exception as exc:
+            log.exception("turn failed in chat %s of %s", chat_id, session.user)
+            await session.broadcast(
+                p.ErrorFrame(code="internal", message=f"internal error: {exc}", chat_id=chat_id)
+            )
+        finally:
+            session.touch()
+        await self._after_turn(chat, user_text)
+
+    async def _audit_auto(self, chat_id: str, frame: p.ApprovalDecidedFrame) -> None:
+        session = self.session
+        calls = {c.id: c for c in frame.calls}
+        for d in frame.decisions:
+            call = calls.get(d.call_id) or p.ToolCall(id=d.call_id, name="", args=d.args or {})
+            await session.store.record_decision(session.user, chat_id, call, d, auto=True)
+
+    async def _after_turn(self, chat: p.ChatInfo, user_text: str | None) -> None:
+        session = self.session
+        try:
+            await session.store.touch_chat(session.user, chat.id)
+            if user_text and chat.title == DEFAULT_TITLE:
+                title = " ".join(user_text.split())[:60] or DEFAULT_TITLE
+                await session.store.update_chat(session.user, chat.id, title=title)
+            await session.chats_changed()
+        except NotFound:  # deleted while the turn ran
+            pass
+
+    # -- streaming --------------------------------------------------------------------------
+
+    async def stream(
+        self,
+        chat_id: str,
+        *,
+        text: str | None = None,
+        decisions: list[p.Decision] | None = None,
+    ) -> AsyncIterator[BaseModel]:
+        """Start (or resume) a turn and yield its frames until it ends or pauses for approval."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+        async def collect(frame: dict[str, Any]) -> None:
+            if frame.get("chat_id") == chat_id:
+                queue.put_nowait(frame)
+
+        self.session.subscribe(collect)
+        try:
+            if text is not None:
+                task = await self.start(chat_id, text)
+            elif decisions is not None:
+                task = await self.decide(chat_id, decisions)
+            else:
+                raise BadRequest("give text or decisions")
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    frame = p.server_frame_adapter.validate_python(getter.result())
+                    yield frame
+                    if isinstance(frame, TERMINAL):
+                        # let the turn finish its bookkeeping (title, updated_at) first
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await asyncio.shield(task)
+                        return
+                else:
+                    getter.cancel()
+                    while not queue.empty():
+                        yield p.server_frame_adapter.validate_python(queue.get_nowait())
+                    return
+        finally:
+            self.session.unsubscribe(collect)

@@ -1,0 +1,161 @@
+"""One user's MCP servers: the administrator's catalog plus their own, and their live connections.
+
+Specs come from the catalog (read-only) and the store (the user's own); the persistent sessions
+are the user's :class:`~mcpchat_ext.connections.MCPConnectionManager`. Every change is announced
+with a ``servers_changed`` frame, and so is any (re)connection a turn caused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import protocol as p
+from .connections import MCPConnectionManager
+from .errors import BadRequest, Conflict, MCPServerError
+from .server_specs import mask_secrets, parse_claude_config, restore_secrets, validate_spec
+
+Broadcast = Callable[[BaseModel], Awaitable[None]]
+
+
+class UserServers:
+    def __init__(
+        self,
+        *,
+        user: str,
+        store: Any,
+        catalog: list[p.ServerSpec],
+        connections: MCPConnectionManager,
+        broadcast: Broadcast,
+    ) -> None:
+        self.user = user
+        self.store = store
+        self.catalog = catalog
+        self.connections = connections
+        self._broadcast = broadcast
+
+    # -- specs ------------------------------------------------------------------------------
+
+    async def specs(self) -> list[p.ServerSpec]:
+        """Catalog servers first, then the user's own."""
+        return [*self.catalog, *await self.store.list_servers(self.user)]
+
+    def _catalog_names(self) -> set[str]:
+        return {s.name for s in self.catalog}
+
+    async def spec(self, name: str) -> p.ServerSpec:
+        for spec in self.catalog:
+            if spec.name == name:
+                return spec
+        stored: p.ServerSpec = await self.store.get_server(self.user, name)
+        return stored
+
+    async def check_names(self, names: list[str]) -> list[str]:
+        """``names`` without duplicates; BadRequest naming any unknown server."""
+        known = {s.name for s in await self.specs()}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise BadRequest(f"unknown MCP server(s): {', '.join(unknown)}")
+        return list(dict.fromkeys(names))
+
+    def _guard_catalog(self, name: str) -> None:
+        if name in self._catalog_names():
+            raise Conflict(f"'{name}' is provided by the administrator's catalog and cannot be changed")
+
+    # -- status -----------------------------------------------------------------------------
+
+    def _status(self, spec: p.ServerSpec) -> p.ServerStatus:
+        status = self.connections.status(spec.name)
+        source = "catalog" if spec.name in self._catalog_names() else "user"
+        return status.model_copy(update={"spec": mask_secrets(spec), "source": source})
+
+    async def statuses(self) -> list[p.ServerStatus]:
+        return [self._status(s) for s in await self.specs()]
+
+    async def status(self, name: str) -> p.ServerStatus:
+        return self._status(await self.spec(name))
+
+    async def _changed(self) -> None:
+        await self._broadcast(p.ServersChangedFrame(servers=await self.statuses()))
+
+    # -- changes ----------------------------------------------------------------------------
+
+    async def add(self, spec: p.ServerSpec, *, connect: bool = True) -> p.ServerStatus:
+        spec = validate_spec(spec)
+        self._guard_catalog(spec.name)
+        await self.store.add_server(self.user, spec)
+        status = await self.connect(spec.name) if connect else self._status(spec)
+        await self._changed()
+        return status
+
+    async def update(self, name: str, spec: p.ServerSpec) -> p.ServerStatus:
+        self._guard_catalog(name)
+        self._guard_catalog(spec.name)
+        # the client only ever saw masked secrets: keep the stored values where it sent "***"
+        spec = validate_spec(restore_secrets(spec, await self.store.get_server(self.user, name)))
+        await self.store.update_server(self.user, name, spec)
+        await self.connections.disconnect(name)
+        status = await self.connect(spec.name) if spec.enabled else self._status(spec)
+        await self._changed()
+        return status
+
+    async def remove(self, name: str) -> None:
+        self._guard_catalog(name)
+        await self.store.remove_server(self.user, name)
+        await self.connections.disconnect(name)
+        await self._changed()
+
+    async def import_config(self, body: p.ImportServers) -> list[p.ServerStatus]:
+        """Claude Desktop ``mcpServers``: all or nothing; existing names need ``replace``."""
+        specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": body.mcpServers})]
+        for spec in specs:
+            self._guard_catalog(spec.name)
+        existing = {s.name for s in await self.store.list_servers(self.user)}
+        clashes = [s.name for s in specs if s.name in existing]
+        if clashes and not body.replace:
+            raise Conflict(f"server(s) already exist: {', '.join(clashes)} (pass replace=true)")
+        for spec in specs:
+            if spec.name in existing:
+                await self.store.update_server(self.user, spec.name, spec)
+                await self.connections.disconnect(spec.name)
+            else:
+                await self.store.add_server(self.user, spec)
+        statuses = await asyncio.gather(*(self.connect(s.name) for s in specs))
+        return list(statuses)
+
+    # -- connections ------------------------------------------------------------------------
+
+    async def connect(self, name: str) -> p.ServerStatus:
+        """(Re)start the server's persistent session; failures show in the status."""
+        spec = await self.spec(name)
+        await self.connections.connect(spec)
+        status = self._status(spec)
+        await self._changed()
+        return status
+
+    async def tools(self, name: str) -> list[p.ToolInfo]:
+        """The server's tools, connecting it first if needed."""
+        status = await self.status(name)
+        if status.state != "ready":
+            status = await self.connect(name)
+        if status.state == "error":
+            raise MCPServerError(f"MCP server '{name}' is not available: {status.error}")
+        return status.tools
+
+    async def tools_for(self, chat: p.ChatInfo) -> list[Any]:
+        """LangChain tools of the chat's enabled servers (connecting or reconnecting as needed)."""
+        specs = [s for s in await self.specs() if s.name in chat.servers and s.enabled]
+        before = self._status_keys()
+        tools = await self.connections.get_tools(specs)
+        if self._status_keys() != before:  # (re)connections happened: tell the clients
+            await self._changed()
+        return tools
+
+    def _status_keys(self) -> list[tuple[str, str, str | None, int]]:
+        return [(s.name, s.state, s.error, len(s.tools)) for s in self.connections.statuses()]
+
+    async def aclose(self) -> None:
+        await self.connections.aclose()
