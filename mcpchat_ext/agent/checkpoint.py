@@ -35,7 +35,7 @@ from langgraph.checkpoint.sqlite._delta import (
 )
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from .state import MESSAGES_CHANNEL
+from .state import MESSAGES_CHANNEL, share_ids
 
 CACHED_THREADS = 64  # threads whose rebuilt message log is kept in memory (LRU)
 MAX_WALK = 64  # parent steps searched for the cached checkpoint before a full rebuild
@@ -168,7 +168,13 @@ class ChatSaver(AsyncSqliteSaver):
         values = {ch: self._rebuild(ch, history[ch]) for ch in channels}
         self._remember(key, target_id, values)
         # Each caller gets its own list: the graph must not grow the cached one in place.
-        return {ch: {"writes": [], "seed": _DeltaSnapshot(copy.copy(values[ch]))} for ch in channels}
+        return {ch: {"writes": [], "seed": _DeltaSnapshot(self._copy(values[ch]))} for ch in channels}
+
+    @staticmethod
+    def _copy(value: Any) -> Any:
+        duplicate = copy.copy(value)
+        share_ids(value, duplicate)  # the next fold onto the copy skips rebuilding its id set
+        return duplicate
 
 
 @asynccontextmanager

@@ -22,6 +22,7 @@ from langgraph.types import interrupt
 from ..errors import ModelError
 from .approval import make_plan, never, rejection_text, split_calls
 from .state import AgentState
+from .streaming import stream_model
 
 DEFAULT_MAX_TOOL_ROUNDS = 8
 REJECTED_NOTE = (
@@ -85,7 +86,7 @@ def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
         if note:
             prompt.append(SystemMessage(note))
         try:
-            response = await runnable.ainvoke(prompt, config)
+            response = await stream_model(runnable, prompt, config)
         except (asyncio.CancelledError, ModelError):
             raise
         except Exception as exc:

@@ -9,7 +9,6 @@ from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
-    AIMessageChunk,
     AnyMessage,
     BaseMessage,
     HumanMessage,
@@ -23,6 +22,7 @@ from .. import protocol as p
 from ..errors import Conflict, ModelError
 from .approval import AutoApprove, check_decisions, never, pending_call
 from .graph import DEFAULT_MAX_TOOL_ROUNDS
+from .streaming import message_text, token_event
 
 ToolInfoFn = Callable[[str], p.ToolInfo | None]
 CANCELLED_TEXT = "Tool call cancelled by user."
@@ -43,19 +43,6 @@ def thread_config(thread_id: str, **configurable: Any) -> dict[str, Any]:
 
 
 # -- message conversion ------------------------------------------------------------------
-
-
-def message_text(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    parts: list[str] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-        elif isinstance(block, dict) and block.get("type") == "text":
-            parts.append(str(block.get("text", "")))
-    return "".join(parts)
 
 
 def _tool_call(call: dict[str, Any], tool_info: ToolInfoFn) -> p.ToolCall:
@@ -227,16 +214,11 @@ async def run_turn(
     stream_ids: dict[str, str] = {}  # chunk id -> message id shown to the client
     try:
         async for mode, data in graph.astream(
-            graph_input, cfg, stream_mode=["messages", "updates"], durability=DURABILITY
+            graph_input, cfg, stream_mode=["custom", "updates"], durability=DURABILITY
         ):
-            if mode == "messages":
-                chunk, meta = data
-                if (
-                    isinstance(chunk, AIMessageChunk)
-                    and meta.get("langgraph_node") == "agent"
-                    and (text := message_text(chunk))
-                ):
-                    key = str(chunk.id or "")
+            if mode == "custom":
+                if token := token_event(data):
+                    key, text = token
                     mid = stream_ids.setdefault(key, key or f"ai-{len(stream_ids)}")
                     yield p.TokenFrame(chat_id=chat_id, message_id=mid, text=text)
                 continue

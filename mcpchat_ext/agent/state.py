@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Annotated, Any, TypedDict
 
@@ -45,17 +46,48 @@ def _ids(messages: list[AnyMessage]) -> set[str]:
     return ids  # type: ignore[return-value]
 
 
+# Id sets of recent fold results. DeltaChannel hands a fold's result back as the state of the next
+# update, so the set is built once per loaded history instead of once per update (~4 per turn: the
+# set over a long chat's history was the largest per-turn cost that grew with the chat). A cached
+# set may hold more ids than its list (the next fold adds to it): that is safe, an id wrongly
+# thought present only sends a write through add_messages, which gives the same result.
+_RECENT_IDS: OrderedDict[int, tuple[list[AnyMessage], int, set[str]]] = OrderedDict()
+_RECENT_MAX = 64
+
+
+def _known_ids(messages: list[AnyMessage]) -> set[str]:
+    """A superset of the ids in ``messages`` (the cached set of a recent result, else a new one)."""
+    entry = _RECENT_IDS.get(id(messages))
+    if entry is not None and entry[0] is messages and entry[1] == len(messages):
+        return entry[2]
+    return _ids(messages)
+
+
+def _remember_ids(messages: list[AnyMessage], ids: set[str]) -> None:
+    _RECENT_IDS[id(messages)] = (messages, len(messages), ids)
+    _RECENT_IDS.move_to_end(id(messages))
+    while len(_RECENT_IDS) > _RECENT_MAX:
+        _RECENT_IDS.popitem(last=False)
+
+
+def share_ids(source: Any, copy: Any) -> None:
+    """Let ``copy`` (a shallow copy of the list ``source``) use ``source``'s cached id set."""
+    entry = _RECENT_IDS.get(id(source))
+    if isinstance(copy, list) and entry is not None and entry[0] is source and len(copy) == entry[1]:
+        _remember_ids(copy, entry[2])
+
+
 def fold_messages(state: list[AnyMessage], writes: Sequence[Any]) -> list[AnyMessage]:
     """Fold a batch of message writes with ``add_messages`` semantics (ids, RemoveMessage).
 
     Folding write by write makes the reducer batching-invariant, as DeltaChannel requires:
     ``fold(fold(s, xs), ys) == fold(s, xs + ys)``. Writes that only append new messages (the
-    common case) are appended after one pass over the existing ids, so replaying W writes onto
-    N messages costs O(N + W) instead of O(N * W); anything else (replacements, removals, dicts,
-    chunks) goes through ``add_messages`` itself.
+    common case) are appended after one pass over the existing ids (or none, when ``state`` is
+    a recent result), so replaying W writes onto N messages costs O(N + W) instead of O(N * W);
+    anything else (replacements, removals, dicts, chunks) goes through ``add_messages`` itself.
     """
     result: list[AnyMessage] = list(state)
-    ids: set[str] | None = None
+    ids: set[str] | None = _known_ids(state) if isinstance(state, list) and state else None
     for write in writes:
         batch = list(write) if isinstance(write, list) else [write]
         if ids is None:
@@ -67,6 +99,8 @@ def fold_messages(state: list[AnyMessage], writes: Sequence[Any]) -> list[AnyMes
         else:
             result = add_messages(result, batch)  # type: ignore[arg-type,assignment]
             ids = None
+    if ids is not None and result:
+        _remember_ids(result, ids)
     return result
 
 
