@@ -76,6 +76,12 @@ class MCPChatExtension(ExtensionApp):
     max_tool_rounds = Int(8, help="Model -> tools rounds per user message before the model must answer.").tag(
         config=True
     )
+    max_context_tokens = Int(
+        100_000,
+        help="Estimated tokens (characters / 4) of chat history sent to the model: the newest whole "
+        "turns that fit, the rest stays in the chat but is left out of the model input. Leave room "
+        "for the reply and tool schemas within the model's context window. 0 sends everything.",
+    ).tag(config=True)
     auto_approve = List(
         Unicode(),
         default_value=[],
@@ -126,6 +132,7 @@ class MCPChatExtension(ExtensionApp):
             connect_timeout=self.connect_timeout,
             max_output_chars=self.max_output_chars,
             max_tool_rounds=self.max_tool_rounds,
+            max_context_tokens=self.max_context_tokens,
             auto_approve=list(self.auto_approve),
             server_catalog=specs,
             include_demo_server=self.include_demo_server,

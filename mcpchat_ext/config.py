@@ -45,6 +45,8 @@ class EngineConfig:
     connect_timeout: float = 30.0  # seconds to start / initialise an MCP server
     max_output_chars: int = 20_000  # tool output cap, with a truncation marker
     max_tool_rounds: int = 8  # LLM -> tools loops per user message
+    # Estimated tokens of chat history sent to the model (newest whole turns; 0: everything).
+    max_context_tokens: int = 100_000
     # Auto-approve policy: entries "server" (all its tools) or "server:tool". Empty: always ask.
     auto_approve: list[str] = field(default_factory=list)
     # Admin-defined servers every user gets (read-only for users).

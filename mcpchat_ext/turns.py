@@ -182,6 +182,7 @@ class TurnManager:
                 auto_approve=self.policy,
                 system_prompt=cfg.system_prompt,
                 max_tool_rounds=cfg.max_tool_rounds,
+                max_context_tokens=cfg.max_context_tokens,
                 tool_info=session.connections.tool_info,
             ):
                 if isinstance(frame, p.ApprovalRequiredFrame):

@@ -3,7 +3,8 @@
 No tool runs before the user approves it: every tool call goes through the approval node,
 which interrupts once for all calls the auto-approve policy does not cover.
 Runtime inputs come from ``config["configurable"]``: ``tools`` (list of BaseTool),
-``auto_approve`` (prefixed tool name -> bool), ``system_prompt`` and ``max_tool_rounds``.
+``auto_approve`` (prefixed tool name -> bool), ``system_prompt``, ``max_tool_rounds`` and
+``max_context_tokens`` (history budget of the model input, 0: all; see :mod:`.context`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from langgraph.types import interrupt
 
 from ..errors import ModelError
 from .approval import make_plan, never, rejection_text, split_calls
+from .context import TRIMMED_NOTE, fit_history
 from .state import AgentState
 from .streaming import stream_model
 
@@ -75,6 +77,9 @@ def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
         prompt: list[AnyMessage] = []
         if conf.get("system_prompt"):
             prompt.append(SystemMessage(str(conf["system_prompt"])))
+        history, trimmed = fit_history(messages, int(conf.get("max_context_tokens") or 0))
+        if trimmed:
+            prompt.append(SystemMessage(TRIMMED_NOTE))
         note = None
         if _all_rejected(messages):
             note = REJECTED_NOTE
@@ -82,7 +87,7 @@ def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
             note = LIMIT_NOTE
         use_tools = bool(tools) and note is None
         runnable: Any = model.bind_tools(tools) if use_tools else model
-        prompt.extend(messages)
+        prompt.extend(history)
         if note:
             prompt.append(SystemMessage(note))
         try:

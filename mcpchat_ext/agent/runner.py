@@ -177,6 +177,7 @@ async def run_turn(
     auto_approve: AutoApprove = never,
     system_prompt: str | None = None,
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
+    max_context_tokens: int = 0,
     tool_info: ToolInfoFn = _no_info,
 ) -> AsyncIterator[p.TurnEvent]:
     """Run (or resume) a turn; yield frames until it is done or pauses for approval.
@@ -193,6 +194,7 @@ async def run_turn(
         auto_approve=auto_approve,
         system_prompt=system_prompt,
         max_tool_rounds=max_tool_rounds,
+        max_context_tokens=max_context_tokens,
     )
     graph_input: Any
     if decisions is not None:

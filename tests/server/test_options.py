@@ -1,0 +1,34 @@
+"""Every engine option is a documented traitlet of the extension and reaches the engine."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from mcpchat_ext.app import MCPChatExtension
+from mcpchat_ext.config import EngineConfig
+
+NOT_TRAITLETS = {"checkpoint_path", "temperature"}  # API-only (tests, notebooks)
+
+
+def test_every_option_is_a_documented_traitlet() -> None:
+    own = MCPChatExtension.class_own_traits(config=True)
+    assert own, "no configurable traitlets found"
+    for name, trait in own.items():
+        assert (trait.help or "").strip(), f"{name} has no help text"
+    fields = {f.name for f in dataclasses.fields(EngineConfig)} - NOT_TRAITLETS
+    assert fields <= set(own), f"engine options without a traitlet: {sorted(fields - set(own))}"
+
+
+def test_traitlets_reach_the_engine_config() -> None:
+    app = MCPChatExtension(
+        max_context_tokens=1234,
+        max_tool_rounds=3,
+        tool_timeout=7.5,
+        auto_approve=["demo:add"],
+        include_demo_server=False,
+        openai_api_key="",
+    )
+    cfg = app.engine_config()
+    assert (cfg.max_context_tokens, cfg.max_tool_rounds, cfg.tool_timeout) == (1234, 3, 7.5)
+    assert cfg.auto_approve == ["demo:add"] and cfg.include_demo_server is False
+    assert cfg.uses_demo_model
