@@ -46,7 +46,7 @@ async def stream_model(runnable: Any, prompt: list[Any], config: RunnableConfig)
     A model without streaming support yields its whole reply once, as an ``AIMessage``.
     """
     write = get_stream_writer()
-    merged: AIMessageChunk | None = None
+    chunks: list[AIMessageChunk] = []
     whole: AIMessage | None = None
     async for item in runnable.astream(prompt, config):
         if not isinstance(item, AIMessage):
@@ -54,11 +54,13 @@ async def stream_model(runnable: Any, prompt: list[Any], config: RunnableConfig)
         if text := message_text(item):
             write({"event": TOKEN_EVENT, "message_id": str(item.id or ""), "text": text})
         if isinstance(item, AIMessageChunk):
-            merged = item if merged is None else merged + item
+            chunks.append(item)
         else:
             whole = item
-    if merged is None:
+    if not chunks:
         return whole if whole is not None else AIMessage(content="")
+    # one merge at the end: adding chunk by chunk would copy the growing reply every token
+    merged = chunks[0] + chunks[1:] if len(chunks) > 1 else chunks[0]
     reply = message_chunk_to_message(merged)
     assert isinstance(reply, AIMessage)
     return reply
