@@ -131,7 +131,14 @@ async def client_main(url: str, n_chats: int, n_conns: int) -> None:
 # --------------------------------------------------------------------------- server side
 
 
-async def main(n_chats: int, n_conns: int, n_tokens: int, delay: float, diagnose: bool = False) -> int:
+async def main(
+    n_chats: int,
+    n_conns: int,
+    n_tokens: int,
+    delay: float,
+    diagnose: bool = False,
+    coalesce_ms: float | None = None,
+) -> int:
     from jupyter_server.serverapp import ServerApp
 
     llm = await FakeLLM.start()
@@ -148,6 +155,7 @@ async def main(n_chats: int, n_conns: int, n_tokens: int, delay: float, diagnose
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={Path(tmp.name) / 'root'}",
             "--ServerApp.log_level=WARN",
+            *([] if coalesce_ms is None else [f"--MCPChatExtension.token_coalesce_ms={coalesce_ms}"]),
         ]
     )
     await app._post_start()
@@ -257,10 +265,13 @@ if __name__ == "__main__":
     ap.add_argument("--tokens", type=int, default=None)
     ap.add_argument("--delay", type=float, default=0.005, help="seconds per token at the fake model")
     ap.add_argument("--diagnose", action="store_true", help="print the loop's stack during stalls > 50 ms")
+    ap.add_argument(
+        "--coalesce-ms", type=float, default=None, help="token_coalesce_ms (default: the extension's)"
+    )
     ap.add_argument("--client", metavar="WS_URL", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.client:
         asyncio.run(client_main(a.client, a.chats, a.conns))
         sys.exit(0)
     tokens = a.tokens or (100 if a.quick else 500)
-    sys.exit(asyncio.run(main(a.chats, a.conns, tokens, a.delay, a.diagnose)))
+    sys.exit(asyncio.run(main(a.chats, a.conns, tokens, a.delay, a.diagnose, a.coalesce_ms)))

@@ -70,6 +70,9 @@ async def main(quick: bool) -> int:
                     res["total"].append(total)
                     res["d_ttft"].append(d_ttft)
                     res["d_total"].append(d_total)
+            print(
+                f"  {label}: the last reply's {N_TOKENS} tokens arrived in {ws.token_frames} websocket frames"
+            )
     finally:
         ws.close()
         await server.stop()

@@ -145,6 +145,7 @@ class ChatSocket(TestChatSocket):
     """The chat websocket (RPC calls as in the server tests) plus timed turns."""
 
     def __init__(self, ws: WebSocketClientConnection) -> None:
+        self.token_frames = 0
         super().__init__(ws)
         self.welcome: dict[str, Any] = {}
 
@@ -163,23 +164,30 @@ class ChatSocket(TestChatSocket):
         return frame
 
     async def turn(self, chat_id: str, text: str) -> tuple[float, float, int, str]:
-        """Send a message; (time to first token, total time to done, tokens, final frame type)."""
+        """Send a message; (time to first token, total time to done, words streamed, final frame type).
+
+        Words, not token frames: the extension joins tokens that arrive within a few ms into one
+        frame (``token_coalesce_ms``); ``self.token_frames`` counts the frames of the last turn.
+        """
         t0 = now()
         await self.send({"type": "send", "chat_id": chat_id, "text": text})
         first = None
-        tokens = 0
+        parts: list[str] = []
+        self.token_frames = 0
         while True:
             frame = await self.recv()
             if frame.get("chat_id") != chat_id:
                 continue
             kind = frame["type"]
             if kind == "token":
-                tokens += 1
+                parts.append(frame["text"])
+                self.token_frames += 1
                 if first is None:
                     first = now() - t0
             elif kind in ("done", "error", "approval_required", "stopped"):
                 total = now() - t0
-                return (first if first is not None else total), total, tokens, kind
+                words = len("".join(parts).split())
+                return (first if first is not None else total), total, words, kind
 
     def close(self) -> None:
         self.ws.close()

@@ -110,6 +110,12 @@ class MCPChatExtension(ExtensionApp):
         help="Seconds after which an idle user's session is closed and its MCP servers stopped (0 disables).",
     ).tag(config=True)
     system_prompt = Unicode("", help="Extra system prompt for the agent.").tag(config=True)
+    token_coalesce_ms = Float(
+        10.0,
+        help="Tokens of one reply that arrive within this many milliseconds of the last token frame "
+        "are sent to the browser as one frame (the first token is never delayed). 0 sends one frame "
+        "per token.",
+    ).tag(config=True)
 
     def engine_config(self) -> EngineConfig:
         catalog: dict[str, Any] = dict(self.server_catalog.get("mcpServers", self.server_catalog))
@@ -142,6 +148,7 @@ class MCPChatExtension(ExtensionApp):
     def initialize_settings(self) -> None:
         engine = Engine(self.engine_config(), idle_timeout=self.idle_timeout)
         self.settings[ENGINE_KEY] = engine
+        self.settings["mcpchat_coalesce_window"] = max(0.0, self.token_coalesce_ms) / 1000.0
         self.log.info("mcpchat_ext: data in %s", self.data_dir)
 
     def initialize_handlers(self) -> None:

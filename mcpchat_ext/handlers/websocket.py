@@ -14,6 +14,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from ..coalesce import TokenCoalescer
 from .base import AUTH_RESOURCE, visitor_name
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class ChatWebSocketHandler(
 ):
     auth_resource = AUTH_RESOURCE
     dispatcher: FrameDispatcher | None = None
+    coalescer: TokenCoalescer | None = None
 
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
@@ -51,7 +53,10 @@ class ChatWebSocketHandler(
         session = await engine.session(visitor_name(self))
         from ..dispatcher import FrameDispatcher  # lazily: pydantic stays off the start-up path
 
-        self.dispatcher = FrameDispatcher(session, self._send)
+        # fast token streams go out as fewer, larger frames (see mcpchat_ext.coalesce)
+        window = float(self.settings.get("mcpchat_coalesce_window", 0.0))
+        self.coalescer = TokenCoalescer(self._send, window=window)
+        self.dispatcher = FrameDispatcher(session, self.coalescer)
         await self.dispatcher.welcome()
 
     async def on_message(self, message: str | bytes) -> None:
@@ -59,6 +64,8 @@ class ChatWebSocketHandler(
             self.dispatcher.submit(message)
 
     def on_close(self) -> None:
+        if self.coalescer is not None:
+            self.coalescer.close()
         if self.dispatcher is not None:
             dispatcher, self.dispatcher = self.dispatcher, None
             task = asyncio.ensure_future(dispatcher.close())
