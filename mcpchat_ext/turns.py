@@ -84,15 +84,21 @@ class TurnManager:
 
     # -- starting and stopping --------------------------------------------------------------
 
+    async def _idle_chat(self, chat_id: str, busy: str) -> tuple[p.ChatInfo, str]:
+        """The chat and its thread id, once no turn runs in it (Conflict ``busy`` if one does).
+        Call it holding the chat's lock."""
+        chat = await self.session.get_chat(chat_id)
+        await self._settle(chat_id)
+        if self.running(chat_id):
+            raise Conflict(busy)
+        return chat, await self.session.store.thread_id(self.session.user, chat_id)
+
     async def start(self, chat_id: str, text: str) -> asyncio.Task[None]:
         """Start a turn for a user message; frames go to subscribers. Conflict if busy/pending."""
         session = self.session
         async with self._lock(chat_id):
-            chat = await session.get_chat(chat_id)
-            await self._settle(chat_id)
-            if self.running(chat_id):
-                raise Conflict("a reply is still being generated in this chat; stop it first")
-            thread_id = await session.store.thread_id(session.user, chat_id)
+            busy = "a reply is still being generated in this chat; stop it first"
+            chat, thread_id = await self._idle_chat(chat_id, busy)
             if chat_id not in self._settled and await runner.pending_calls(
                 self._graph, thread_id, session.connections.tool_info
             ):
@@ -104,11 +110,7 @@ class TurnManager:
         """Resume a paused turn with a decision for every pending tool call."""
         session = self.session
         async with self._lock(chat_id):
-            chat = await session.get_chat(chat_id)
-            await self._settle(chat_id)
-            if self.running(chat_id):
-                raise Conflict("a reply is still being generated in this chat")
-            thread_id = await session.store.thread_id(session.user, chat_id)
+            chat, thread_id = await self._idle_chat(chat_id, "a reply is still being generated in this chat")
             pending = await runner.pending_calls(self._graph, thread_id, session.connections.tool_info)
             check_decisions(pending, decisions)
             by_id = {c.id: c for c in pending}
