@@ -322,19 +322,16 @@ export class ChatApp {
         this.setChats(chats);
       } // else: a chat was created/renamed/deleted meanwhile and `this.chats` is newer than this answer
       const known = this.chats;
-      if (!this.chatId) {
-        const last = known[0]?.id ?? null;
-        if (last) {
-          await this.selectChat(last);
-          this.node.dataset.ready = 'true';
-          return;
-        }
-      } else if (known.some(c => c.id === this.chatId)) {
-        await this.loadHistory(this.chatId);
+      if (!this.chatId && known.length) {
+        await this.selectChat(known[0].id); // renders everything
       } else {
-        await this.selectChat(known[0]?.id ?? null);
+        if (this.chatId && known.some(c => c.id === this.chatId)) {
+          await this.loadHistory(this.chatId);
+        } else if (this.chatId) {
+          await this.selectChat(known[0]?.id ?? null);
+        }
+        this.renderAll();
       }
-      this.renderAll();
       this.node.dataset.ready = 'true';
     } catch (err) {
       this.globalError = `Could not load chats: ${message(err)}`;
