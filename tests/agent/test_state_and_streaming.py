@@ -71,27 +71,25 @@ class WholeReplyModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content="all at once"))])
 
 
-async def _turn(model: BaseChatModel, text: str) -> list[Any]:
+async def _turn(model: BaseChatModel, text: str) -> tuple[list[p.TokenFrame], p.ChatMessage]:
+    """The token frames of one turn and the reply it ended with."""
     graph = build_graph(model, InMemorySaver())
-    return [f async for f in runner.run_turn(graph, chat_id="c", thread_id="t", tools=[], user_text=text)]
+    frames = [f async for f in runner.run_turn(graph, chat_id="c", thread_id="t", tools=[], user_text=text)]
+    done = frames[-1]
+    assert isinstance(done, p.DoneFrame) and done.message is not None
+    return [f for f in frames if isinstance(f, p.TokenFrame)], done.message
 
 
 @pytest.mark.asyncio
 async def test_streaming_model_tokens_are_frames_of_the_reply() -> None:
-    frames = await _turn(DemoChatModel(), "hello there")
-    tokens = [f for f in frames if isinstance(f, p.TokenFrame)]
-    done = frames[-1]
-    assert isinstance(done, p.DoneFrame) and done.message is not None
+    tokens, reply = await _turn(DemoChatModel(), "hello there")
     assert len(tokens) > 1
-    assert {t.message_id for t in tokens} == {done.message.id}
-    assert "".join(t.text for t in tokens) == done.message.content
+    assert {t.message_id for t in tokens} == {reply.id}
+    assert "".join(t.text for t in tokens) == reply.content
 
 
 @pytest.mark.asyncio
 async def test_model_without_streaming_still_answers_with_one_token() -> None:
-    frames = await _turn(WholeReplyModel(), "hi")
-    tokens = [f for f in frames if isinstance(f, p.TokenFrame)]
-    done = frames[-1]
-    assert isinstance(done, p.DoneFrame) and done.message is not None
-    assert [t.text for t in tokens] == ["all at once"] and done.message.content == "all at once"
-    assert tokens[0].message_id == done.message.id
+    tokens, reply = await _turn(WholeReplyModel(), "hi")
+    assert [t.text for t in tokens] == ["all at once"] and reply.content == "all at once"
+    assert tokens[0].message_id == reply.id
