@@ -58,7 +58,12 @@ async def test_each_message_is_held_apart_and_other_frames_send_them_first() -> 
         await co(t)
     assert sent.frames == [token("1", "m1"), token("x", "m2", "c2")]  # each message's first at once
     await co({"type": "done", "chat_id": "c1"})
-    assert sent.frames == [token("1", "m1"), token("x", "m2", "c2"), token("23", "m1"), {"type": "done", "chat_id": "c1"}]
+    assert sent.frames == [
+        token("1", "m1"),
+        token("x", "m2", "c2"),
+        token("23", "m1"),
+        {"type": "done", "chat_id": "c1"},
+    ]
 
 
 @pytest.mark.asyncio
