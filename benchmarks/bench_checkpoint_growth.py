@@ -141,6 +141,7 @@ SAMPLE_AT = (100, 200, 500)  # turns at which the bytes on disk are sampled
 async def run(kind: str, turns: int, path: Path) -> dict[str, Any]:
     from mcpchat_ext.agent.checkpoint import open_checkpointer
     from mcpchat_ext.agent.graph import build_graph
+    from mcpchat_ext.agent.run_context import TurnContext
     from mcpchat_ext.agent.runner import run_turn, thread_config
 
     tools: list[BaseTool] = [weather]
@@ -157,9 +158,8 @@ async def run(kind: str, turns: int, path: Path) -> dict[str, Any]:
                     graph,
                     chat_id="c1",
                     thread_id="t1",
-                    tools=tools,
+                    context=TurnContext(tools=tools, auto_approve=lambda _name: True),
                     user_text=USER_TEXT.format(i=i),
-                    auto_approve=lambda _name: True,
                 )
             ]
             times.append(now() - t0)

@@ -25,7 +25,7 @@ SERVER = str(ROOT / "tests" / "fakes" / "mcp_stdio_server.py")
 
 
 async def ours(n: int) -> list[float]:
-    from mcpchat_ext.connections import MCPConnectionManager
+    from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
     from mcpchat_ext.protocol import ServerSpec
 
     spec = ServerSpec(name="fake", transport="stdio", command=sys.executable, args=[SERVER])

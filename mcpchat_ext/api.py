@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from . import protocol as p
 from .config import EngineConfig, local_user
 from .engine import Engine
-from .sessions import UserSession
+from .users.workspace import UserWorkspace
 
 _engine: Engine | None = None
 _engine_lock = asyncio.Lock()
@@ -50,15 +50,15 @@ async def get_engine(config: EngineConfig | None = None) -> Engine:
     return _engine
 
 
-async def get_session(user: str | None = None, config: EngineConfig | None = None) -> UserSession:
+async def get_workspace(user: str | None = None, config: EngineConfig | None = None) -> UserWorkspace:
     engine = await get_engine(config)
-    return await engine.session(user or local_user())
+    return await engine.workspace(user or local_user())
 
 
 async def connect(user: str | None = None, **config: Any) -> Client:
     """A :class:`Client` for ``user``; keyword arguments override EngineConfig fields."""
     cfg = EngineConfig.from_env(**config) if config else None
-    return Client(await get_session(user, cfg))
+    return Client(await get_workspace(user, cfg))
 
 
 async def shutdown() -> None:
@@ -97,8 +97,8 @@ class Reply:
 class Chat:
     """One conversation."""
 
-    def __init__(self, session: UserSession, info: p.ChatInfo) -> None:
-        self._session = session
+    def __init__(self, workspace: UserWorkspace, info: p.ChatInfo) -> None:
+        self._workspace = workspace
         self.info = info
 
     @property
@@ -110,11 +110,11 @@ class Chat:
 
     def send(self, text: str) -> AsyncIterator[BaseModel]:
         """Send a message; yields frames until the reply is done or tool calls await approval."""
-        return self._session.turns.stream(self.id, text=text)
+        return self._workspace.turns.stream(self.id, text=text)
 
     def decide(self, decisions: list[p.Decision]) -> AsyncIterator[BaseModel]:
         """Decide every pending call (see :func:`approve`, :func:`reject`); yields the resumed turn."""
-        return self._session.turns.stream(self.id, decisions=decisions)
+        return self._workspace.turns.stream(self.id, decisions=decisions)
 
     async def approve_all(self) -> AsyncIterator[BaseModel]:
         decisions = [approve(c.id) for c in await self.pending()]
@@ -127,10 +127,10 @@ class Chat:
             yield frame
 
     async def pending(self) -> list[p.PendingCall]:
-        return (await self._session.history(self.id, limit=1)).pending
+        return (await self._workspace.history(self.id, limit=1)).pending
 
     async def history(self) -> list[p.ChatMessage]:
-        page = await self._session.history(self.id, offset=0, limit=1000)
+        page = await self._workspace.history(self.id, offset=0, limit=1000)
         return page.messages
 
     async def ask(self, text: str, *, approve: Approver = False) -> Reply:
@@ -155,16 +155,16 @@ class Chat:
         return Reply(text=message.content if message else "", frames=frames)
 
     async def stop(self) -> bool:
-        return await self._session.turns.stop(self.id)
+        return await self._workspace.turns.stop(self.id)
 
     async def rename(self, title: str) -> None:
-        self.info = await self._session.update_chat(self.id, p.UpdateChat(title=title))
+        self.info = await self._workspace.update_chat(self.id, p.UpdateChat(title=title))
 
     async def set_servers(self, servers: list[str]) -> None:
-        self.info = await self._session.update_chat(self.id, p.UpdateChat(servers=servers))
+        self.info = await self._workspace.update_chat(self.id, p.UpdateChat(servers=servers))
 
     async def delete(self) -> None:
-        await self._session.delete_chat(self.id)
+        await self._workspace.delete_chat(self.id)
 
 
 async def _decide(approver: Approver, call: p.PendingCall) -> p.Decision:
@@ -181,40 +181,42 @@ async def _decide(approver: Approver, call: p.PendingCall) -> p.Decision:
 class Client:
     """One user's chats and MCP servers."""
 
-    def __init__(self, session: UserSession) -> None:
-        self.session = session
+    def __init__(self, workspace: UserWorkspace) -> None:
+        self.workspace = workspace
 
     @property
     def user(self) -> str:
-        return self.session.user
+        return self.workspace.user
 
     @property
     def model(self) -> p.ModelInfo:
-        return self.session.engine.model_info
+        return self.workspace.model_info
 
     async def chats(self) -> list[Chat]:
-        return [Chat(self.session, c) for c in await self.session.list_chats()]
+        return [Chat(self.workspace, c) for c in await self.workspace.list_chats()]
 
     async def new_chat(self, title: str | None = None, servers: list[str] | None = None) -> Chat:
-        info = await self.session.create_chat(p.CreateChat(title=title, servers=servers))
-        return Chat(self.session, info)
+        info = await self.workspace.create_chat(p.CreateChat(title=title, servers=servers))
+        return Chat(self.workspace, info)
 
     async def chat(self, chat_id: str) -> Chat:
-        return Chat(self.session, await self.session.get_chat(chat_id))
+        return Chat(self.workspace, await self.workspace.get_chat(chat_id))
 
     async def servers(self) -> list[p.ServerStatus]:
-        return await self.session.servers.statuses()
+        return await self.workspace.servers.statuses()
 
     async def add_server(self, spec: p.ServerSpec | None = None, **fields: Any) -> p.ServerStatus:
-        return await self.session.servers.add(spec or p.ServerSpec(**fields))
+        return await self.workspace.servers.add(spec or p.ServerSpec(**fields))
 
     async def import_servers(self, doc: dict[str, Any], *, replace: bool = False) -> list[p.ServerStatus]:
         """Import a Claude Desktop ``{"mcpServers": {...}}`` document."""
         servers = doc.get("mcpServers", doc)
-        return await self.session.servers.import_config(p.ImportServers(mcpServers=servers, replace=replace))
+        return await self.workspace.servers.import_config(
+            p.ImportServers(mcpServers=servers, replace=replace)
+        )
 
     async def remove_server(self, name: str) -> None:
-        await self.session.servers.remove(name)
+        await self.workspace.servers.remove(name)
 
     async def connect_server(self, name: str) -> p.ServerStatus:
-        return await self.session.servers.connect(name)
+        return await self.workspace.servers.connect(name)

@@ -11,40 +11,21 @@ import contextlib
 import gc
 import importlib
 import logging
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import EngineConfig
+from .demo.spec import DEMO_SERVER_NAME, demo_server_spec
 
 if TYPE_CHECKING:
     from .protocol import ModelInfo, ServerSpec
-    from .sessions import SessionRegistry, UserSession
-    from .store import Store
+    from .users.registry import UserRegistry
+    from .users.workspace import EngineParts, UserWorkspace
 
 log = logging.getLogger("mcpchat_ext")
 
-DEMO_SERVER_NAME = "demo"
-
-
-def demo_server_spec() -> ServerSpec:
-    """The bundled offline demo MCP server, run with the current interpreter."""
-    from .protocol import ServerSpec  # lazily: pydantic stays off the start-up path
-
-    return ServerSpec(
-        name=DEMO_SERVER_NAME,
-        transport="stdio",
-        command=sys.executable,
-        args=["-m", "mcpchat_ext.demo_server"],
-        # stdio servers get a minimal environment (no PYTHONPATH): run from the package's parent
-        # directory so `-m mcpchat_ext.demo_server` resolves however the package was installed
-        cwd=str(Path(__file__).resolve().parents[1]),
-        description="Bundled demo tools (arithmetic, time, text) that work offline",
-    )
-
 
 def _import_engine_modules(real_model: bool) -> None:
-    for name in (".agent.checkpoint", ".agent.graph", ".agent.models", ".sessions", ".store"):
+    for name in (".agent.checkpoint", ".agent.graph", ".agent.models", ".users.registry", ".store"):
         importlib.import_module(name, __package__)
     if real_model:  # what ChatOpenAI imports lazily on its first request
         for name in ("langchain_openai", "openai.types.responses", "openai.types.chat"):
@@ -65,7 +46,7 @@ def _freeze_startup_heap() -> None:
 
 
 class Engine:
-    """Owns everything shared between users of one process; hands out :class:`UserSession`."""
+    """Owns everything shared between users of one process; hands out :class:`UserWorkspace`."""
 
     def __init__(self, config: EngineConfig, *, idle_timeout: float = 3600.0) -> None:
         self.config = config
@@ -73,11 +54,12 @@ class Engine:
         self._started = False
         self._start_lock = asyncio.Lock()
         self._stack = contextlib.AsyncExitStack()
-        self.store: Store
-        self.checkpointer: Any
-        self.graph: Any
-        self.model_info: ModelInfo
-        self.registry: SessionRegistry
+        self.parts: EngineParts
+        self.registry: UserRegistry
+
+    @property
+    def model_info(self) -> ModelInfo:
+        return self.parts.model_info
 
     @property
     def catalog(self) -> list[ServerSpec]:
@@ -98,28 +80,40 @@ class Engine:
             from .agent.checkpoint import open_checkpointer
             from .agent.graph import build_graph
             from .agent.models import make_model, model_info
-            from .sessions import SessionRegistry
             from .store import Store
+            from .users.registry import UserRegistry
+            from .users.workspace import EngineParts, UserWorkspace
 
             cfg = self.config
-            cfg.data_dir.mkdir(parents=True, exist_ok=True)
-            self.store = await Store.open(cfg.resolved_db_url)
-            self._stack.push_async_callback(self.store.close)
-            self.checkpointer = await self._stack.enter_async_context(
+            await asyncio.to_thread(cfg.data_dir.mkdir, parents=True, exist_ok=True)
+            store = await Store.open(cfg.resolved_db_url)
+            self._stack.push_async_callback(store.close)
+            checkpointer = await self._stack.enter_async_context(
                 open_checkpointer(cfg.resolved_checkpoint_path)
             )
-            self.model_info = model_info(cfg)
             # ChatOpenAI loads the CA bundle when built: off the loop too
             model = await asyncio.to_thread(make_model, cfg)
-            self.graph = build_graph(model, self.checkpointer)
+            parts = self.parts = EngineParts(
+                config=cfg,
+                store=store,
+                graph=build_graph(model, checkpointer),
+                checkpointer=checkpointer,
+                catalog=self.catalog,
+                model_info=model_info(cfg),
+            )
             _freeze_startup_heap()
-            self.registry = SessionRegistry(self, idle_timeout=self.idle_timeout)
+
+            async def open_workspace(user: str) -> UserWorkspace:
+                await store.ensure_user(user)
+                return UserWorkspace(parts, user)
+
+            self.registry = UserRegistry(open_workspace, idle_timeout=self.idle_timeout)
             self._stack.push_async_callback(self.registry.aclose)
             self._started = True
-            log.info("mcpchat engine started: model=%s data_dir=%s", self.model_info.label, cfg.data_dir)
+            log.info("mcpchat engine started: model=%s data_dir=%s", parts.model_info.label, cfg.data_dir)
 
-    async def session(self, user: str) -> UserSession:
-        """The (possibly new) session of ``user``; starts the engine on first use."""
+    async def workspace(self, user: str) -> UserWorkspace:
+        """The (possibly new) workspace of ``user``; starts the engine on first use."""
         await self.start()
         return await self.registry.get(user)
 

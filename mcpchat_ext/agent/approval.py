@@ -7,13 +7,7 @@ from typing import Any
 
 from ..errors import BadRequest, Conflict
 from ..protocol import Decision, PendingCall, ToolInfo
-
-AutoApprove = Callable[[str], bool]
-
-
-def never(_name: str) -> bool:
-    """The default policy: every tool call needs the user's approval."""
-    return False
+from .run_context import AutoApprove
 
 
 def split_calls(

@@ -2,9 +2,8 @@
 
 No tool runs before the user approves it: every tool call goes through the approval node,
 which interrupts once for all calls the auto-approve policy does not cover.
-Runtime inputs come from ``config["configurable"]``: ``tools`` (list of BaseTool),
-``auto_approve`` (prefixed tool name -> bool), ``system_prompt``, ``max_tool_rounds`` and
-``max_context_tokens`` (history budget of the model input, 0: all; see :mod:`.context`).
+Each run gets its tools, policy and limits as LangGraph's typed run context
+(:class:`~.run_context.TurnContext`, ``runtime.context`` in the nodes).
 """
 
 from __future__ import annotations
@@ -17,16 +16,22 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from ..errors import ModelError
-from .approval import make_plan, never, rejection_text, split_calls
+from .approval import make_plan, rejection_text, split_calls
 from .context import TRIMMED_NOTE, fit_history
+from .run_context import TurnContext
 from .state import AgentState
 from .streaming import stream_model
 
-DEFAULT_MAX_TOOL_ROUNDS = 8
+# The compiled agent graph: AgentState in and out, TurnContext as its run context.
+AgentGraph = CompiledStateGraph[AgentState, TurnContext, AgentState, AgentState]
 REJECTED_NOTE = (
     "The user rejected the tool call(s) above. Do not call tools now: answer in plain language, "
     "acknowledge the rejection and its reason, and offer an alternative if one helps."
@@ -35,10 +40,6 @@ LIMIT_NOTE = (
     "The tool-call limit for this message is reached. Do not call tools now: answer with what "
     "you have and say what is still missing."
 )
-
-
-def _configurable(config: RunnableConfig) -> dict[str, Any]:
-    return dict(config.get("configurable") or {})
 
 
 def _trailing_tool_messages(messages: Sequence[AnyMessage]) -> list[ToolMessage]:
@@ -66,24 +67,23 @@ def model_error(model: BaseChatModel, exc: Exception) -> ModelError:
     return ModelError(f"model endpoint {url} failed: {kind}: {exc}")
 
 
-def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
+def build_graph(model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any]) -> AgentGraph:
     """Compile the agent graph over ``model`` with ``checkpointer``."""
 
-    async def agent(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        conf = _configurable(config)
-        tools: list[BaseTool] = list(conf.get("tools") or [])
-        limit = int(conf.get("max_tool_rounds") or DEFAULT_MAX_TOOL_ROUNDS)
+    async def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        tools: list[BaseTool] = list(ctx.tools)
         messages = list(state.get("messages") or [])
         prompt: list[AnyMessage] = []
-        if conf.get("system_prompt"):
-            prompt.append(SystemMessage(str(conf["system_prompt"])))
-        history, trimmed = fit_history(messages, int(conf.get("max_context_tokens") or 0))
+        if ctx.system_prompt:
+            prompt.append(SystemMessage(ctx.system_prompt))
+        history, trimmed = fit_history(messages, ctx.max_context_tokens)
         if trimmed:
             prompt.append(SystemMessage(TRIMMED_NOTE))
         note = None
         if _all_rejected(messages):
             note = REJECTED_NOTE
-        elif int(state.get("rounds") or 0) >= limit:
+        elif int(state.get("rounds") or 0) >= ctx.max_tool_rounds:
             note = LIMIT_NOTE
         use_tools = bool(tools) and note is None
         runnable: Any = model.bind_tools(tools) if use_tools else model
@@ -91,7 +91,7 @@ def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
         if note:
             prompt.append(SystemMessage(note))
         try:
-            response = await stream_model(runnable, prompt, config)
+            response = await stream_model(runnable, prompt, get_config())
         except (asyncio.CancelledError, ModelError):
             raise
         except Exception as exc:
@@ -110,10 +110,9 @@ def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
             return "approval"
         return END
 
-    def approval(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+    def approval(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         # Runs again from the top on resume: keep everything before interrupt() side-effect free.
-        conf = _configurable(config)
-        policy = conf.get("auto_approve") or never
+        policy = runtime.context.auto_approve
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
         calls = [dict(c) for c in last.tool_calls]
@@ -125,9 +124,9 @@ def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
         plan = make_plan(calls, {str(c["id"]) for c in auto}, decisions)
         return {"plan": plan}
 
-    async def tools_node(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        conf = _configurable(config)
-        by_name = {t.name: t for t in conf.get("tools") or []}
+    async def tools_node(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+        config = get_config()
+        by_name = {t.name: t for t in runtime.context.tools}
         plan = state.get("plan") or []
 
         async def run(step: dict[str, Any]) -> ToolMessage:
@@ -145,7 +144,7 @@ def build_graph(model: BaseChatModel, checkpointer: Any) -> Any:
         results = await asyncio.gather(*(run(s) for s in plan))
         return {"messages": list(results), "rounds": int(state.get("rounds") or 0) + 1, "plan": []}
 
-    builder = StateGraph(AgentState)
+    builder = StateGraph(AgentState, context_schema=TurnContext)
     builder.add_node("agent", agent)
     builder.add_node("approval", approval)
     builder.add_node("tools", tools_node)

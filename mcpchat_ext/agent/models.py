@@ -8,8 +8,8 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
 from ..config import EngineConfig
+from ..demo.model import DEMO_MODEL_NAME, DemoChatModel
 from ..protocol import ModelInfo
-from .demo_model import DEMO_MODEL_NAME, DemoChatModel
 
 DEMO_LABEL = "Offline demo model (no OPENAI_API_KEY set)"
 DEMO_FORCED_LABEL = "Offline demo model"

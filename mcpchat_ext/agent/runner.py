@@ -1,30 +1,34 @@
-"""Run one chat turn on the agent graph and translate it into protocol frames."""
+"""Run one chat turn on the agent graph and translate it into protocol frames.
+
+The rules of a turn live here, each once: :func:`check_send` (no new message while tool calls
+wait for approval) and :func:`check_decide` (a valid decision for every pending call), each
+loading the thread's state once. The caller (:class:`mcpchat_ext.users.turns.TurnManager`) runs
+them under its per-chat lock and hands what they return to :func:`run_turn`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
-from langchain_core.messages import (
-    AIMessage,
-    AnyMessage,
-    BaseMessage,
-    HumanMessage,
-    SystemMessage,
-    ToolMessage,
-)
-from langchain_core.tools import BaseTool
-from langgraph.types import Command, Durability
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command, Durability, StateSnapshot
 
 from .. import protocol as p
 from ..errors import Conflict, ModelError
-from .approval import AutoApprove, check_decisions, never, pending_call
-from .graph import DEFAULT_MAX_TOOL_ROUNDS
-from .streaming import message_text, token_event
+from .approval import check_decisions, pending_call
+from .graph import AgentGraph
+from .messages import ToolInfoFn, messages_in, no_info, to_chat_message, tool_call_record
+from .run_context import TurnContext
+from .streaming import token_event
 
-ToolInfoFn = Callable[[str], p.ToolInfo | None]
+__all__ = ["check_decide", "check_send", "load_state", "messages_in", "pending_in", "run_turn", "settle"]
+
+PENDING_MESSAGE = "tool calls in this chat are waiting for your approval; decide them first"
+
 CANCELLED_TEXT = "Tool call cancelled by user."
 # Checkpoints are saved when a run ends (done, paused for approval, failed or cancelled), not
 # after every step: one checkpoint per run instead of ~6 per tool-using turn (storage 8.6x -> ~4x
@@ -34,83 +38,20 @@ CANCELLED_TEXT = "Tool call cancelled by user."
 DURABILITY: Durability = "exit"
 
 
-def _no_info(_name: str) -> p.ToolInfo | None:
-    return None
-
-
-def thread_config(thread_id: str, **configurable: Any) -> dict[str, Any]:
-    return {"configurable": {"thread_id": thread_id, **configurable}}
-
-
-# -- message conversion ------------------------------------------------------------------
-
-
-def _tool_call(call: dict[str, Any], tool_info: ToolInfoFn) -> p.ToolCall:
-    name = str(call["name"])
-    info = tool_info(name)
-    return p.ToolCall(
-        id=str(call["id"]),
-        name=name,
-        server=info.server if info else None,
-        tool=info.tool if info else None,
-        args=dict(call.get("args") or {}),
-    )
-
-
-def to_chat_message(message: BaseMessage, tool_info: ToolInfoFn = _no_info) -> p.ChatMessage:
-    """The protocol record of a LangChain message."""
-    mid = str(message.id or "")
-    text = message_text(message)
-    if isinstance(message, AIMessage):
-        meta: dict[str, Any] = {}
-        rmeta = message.response_metadata or {}
-        if rmeta.get("demo") or (message.additional_kwargs or {}).get("demo"):
-            meta["demo"] = True
-        if rmeta.get("model_name"):
-            meta["model"] = rmeta["model_name"]
-        return p.ChatMessage(
-            id=mid,
-            role="assistant",
-            content=text,
-            tool_calls=[_tool_call(dict(c), tool_info) for c in message.tool_calls],
-            metadata=meta,
-        )
-    if isinstance(message, ToolMessage):
-        artifact = message.artifact if isinstance(message.artifact, dict) else {}
-        meta = {"truncated": bool(artifact.get("truncated"))}
-        if artifact.get("rejected"):
-            meta["rejected"] = True
-        if artifact.get("cancelled"):
-            meta["cancelled"] = True
-        return p.ChatMessage(
-            id=mid,
-            role="tool",
-            content=text,
-            tool_call_id=message.tool_call_id,
-            name=message.name,
-            status=message.status,
-            metadata=meta,
-        )
-    if isinstance(message, SystemMessage):
-        return p.ChatMessage(id=mid, role="system", content=text)
-    return p.ChatMessage(id=mid, role="user", content=text)
+def thread_config(thread_id: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": thread_id}}
 
 
 # -- queries -------------------------------------------------------------------------------
 
 
-async def load_state(graph: Any, thread_id: str) -> Any:
+async def load_state(graph: AgentGraph, thread_id: str) -> StateSnapshot:
     """The thread's current StateSnapshot (loading a long thread is the main per-turn cost: load it
     once and read both :func:`messages_in` and :func:`pending_in` from it)."""
     return await graph.aget_state(thread_config(thread_id))
 
 
-async def pending_calls(graph: Any, thread_id: str, tool_info: ToolInfoFn) -> list[p.PendingCall]:
-    """Tool calls of the thread that wait for the user's decision (empty when none)."""
-    return pending_in(await load_state(graph, thread_id), tool_info)
-
-
-def pending_in(state: Any, tool_info: ToolInfoFn) -> list[p.PendingCall]:
+def pending_in(state: StateSnapshot, tool_info: ToolInfoFn) -> list[p.PendingCall]:
     """The pending calls of a loaded state."""
     out: list[p.PendingCall] = []
     for intr in state.interrupts or ():
@@ -119,25 +60,28 @@ def pending_in(state: Any, tool_info: ToolInfoFn) -> list[p.PendingCall]:
     return out
 
 
-async def history(graph: Any, thread_id: str) -> list[p.ChatMessage]:
-    """The thread's messages as protocol records (oldest first)."""
-    return messages_in(await load_state(graph, thread_id))
-
-
-def messages_in(state: Any) -> list[p.ChatMessage]:
-    """The messages of a loaded state as protocol records (oldest first)."""
-    messages: list[AnyMessage] = list((state.values or {}).get("messages") or [])
-    return [to_chat_message(m) for m in messages]
-
-
-async def delete_thread(checkpointer: Any, thread_id: str) -> None:
-    await checkpointer.adelete_thread(thread_id)
-
-
 # -- turns ---------------------------------------------------------------------------------
 
 
-async def settle(graph: Any, thread_id: str, state: Any = None) -> None:
+async def check_send(graph: AgentGraph, thread_id: str, tool_info: ToolInfoFn) -> StateSnapshot:
+    """The thread's state, ready for a new user message; Conflict while calls wait for approval."""
+    state = await load_state(graph, thread_id)
+    if pending_in(state, tool_info):
+        raise Conflict(PENDING_MESSAGE)
+    return state
+
+
+async def check_decide(
+    graph: AgentGraph, thread_id: str, decisions: list[p.Decision], tool_info: ToolInfoFn
+) -> list[p.PendingCall]:
+    """The pending calls ``decisions`` answer (Conflict when none wait, BadRequest when the
+    decisions do not cover each of them exactly once)."""
+    pending = pending_in(await load_state(graph, thread_id), tool_info)
+    check_decisions(pending, decisions)
+    return pending
+
+
+async def settle(graph: AgentGraph, thread_id: str, state: StateSnapshot | None = None) -> None:
     """Leave an interrupted thread consistent: no queued steps, every tool call answered.
 
     Used after a failure or a cancellation. Tool calls without a result get a
@@ -167,56 +111,44 @@ async def settle(graph: Any, thread_id: str, state: Any = None) -> None:
 
 
 async def run_turn(
-    graph: Any,
+    graph: AgentGraph,
     *,
     chat_id: str,
     thread_id: str,
-    tools: Sequence[BaseTool],
+    context: TurnContext,
     user_text: str | None = None,
     decisions: list[p.Decision] | None = None,
-    auto_approve: AutoApprove = never,
-    system_prompt: str | None = None,
-    max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
-    max_context_tokens: int = 0,
-    tool_info: ToolInfoFn = _no_info,
+    state: StateSnapshot | None = None,
+    tool_info: ToolInfoFn = no_info,
 ) -> AsyncIterator[p.TurnEvent]:
     """Run (or resume) a turn; yield frames until it is done or pauses for approval.
 
-    Exactly one of ``user_text`` / ``decisions``. Decisions must cover every pending call
-    (Conflict when nothing is pending, BadRequest otherwise). A model failure yields an
-    ``error`` frame with code ``model_error``; cancellation settles the thread and re-raises.
+    Exactly one of ``user_text`` / ``decisions`` (already checked against what is pending).
+    ``state``: the thread's state the caller loaded before a new message, so that a previous run
+    that died without cleanup is settled first (None: the caller knows the thread is settled).
+    A model failure yields an ``error`` frame with code ``model_error``; cancellation settles the
+    thread and re-raises.
     """
     if (user_text is None) == (decisions is None):
         raise ValueError("give exactly one of user_text / decisions")
-    cfg = thread_config(
-        thread_id,
-        tools=list(tools),
-        auto_approve=auto_approve,
-        system_prompt=system_prompt,
-        max_tool_rounds=max_tool_rounds,
-        max_context_tokens=max_context_tokens,
-    )
     graph_input: Any
     if decisions is not None:
-        check_decisions(await pending_calls(graph, thread_id, tool_info), decisions)
         graph_input = Command(resume=[d.model_dump() for d in decisions])
         yield p.TurnStartedFrame(chat_id=chat_id)
     else:
-        # one state load for both checks: loading a long thread is the main per-turn cost
-        state = await load_state(graph, thread_id)
-        if pending_in(state, tool_info):
-            raise Conflict("tool calls in this chat are waiting for your approval; decide them first")
-        await settle(graph, thread_id, state)  # a previous turn that died without cleanup
+        if state is not None:
+            await settle(graph, thread_id, state)  # a previous turn that died without cleanup
         human = HumanMessage(content=user_text or "", id=str(uuid.uuid4()))  # known to clients at once
         graph_input = {"messages": [human], "rounds": 0, "plan": []}
         yield p.TurnStartedFrame(chat_id=chat_id, user_message=to_chat_message(human))
 
+    cfg = thread_config(thread_id)
     final: AIMessage | None = None
     paused: p.ApprovalRequiredFrame | None = None  # sent once the stream (and checkpoint) ends
     stream_ids: dict[str, str] = {}  # chunk id -> message id shown to the client
     try:
         async for mode, data in graph.astream(
-            graph_input, cfg, stream_mode=["custom", "updates"], durability=DURABILITY
+            graph_input, cfg, context=context, stream_mode=["custom", "updates"], durability=DURABILITY
         ):
             if mode == "custom":
                 if token := token_event(data):
@@ -224,7 +156,8 @@ async def run_turn(
                     mid = stream_ids.setdefault(key, key or f"ai-{len(stream_ids)}")
                     yield p.TokenFrame(chat_id=chat_id, message_id=mid, text=text)
                 continue
-            for node, update in (data or {}).items():
+            updates: dict[str, Any] = data if isinstance(data, dict) else {}
+            for node, update in updates.items():
                 if node == "__interrupt__":
                     calls = [
                         pending_call(c, tool_info)
@@ -274,10 +207,10 @@ def _plan_frames(chat_id: str, plan: list[dict[str, Any]], tool_info: ToolInfoFn
                 chat_id=chat_id,
                 decisions=[p.Decision(call_id=s["call"]["id"], action="approve") for s in auto],
                 auto=True,
-                calls=[_tool_call(s["call"], tool_info) for s in auto],
+                calls=[tool_call_record(s["call"], tool_info) for s in auto],
             )
         )
     for s in plan:
         if s["action"] != "reject":
-            frames.append(p.ToolStartedFrame(chat_id=chat_id, call=_tool_call(s["call"], tool_info)))
+            frames.append(p.ToolStartedFrame(chat_id=chat_id, call=tool_call_record(s["call"], tool_info)))
     return frames

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from ..engine import Engine
-    from ..sessions import UserSession
+    from ..users.workspace import UserWorkspace
 
 M = TypeVar("M", bound="BaseModel")
 
@@ -47,8 +47,8 @@ class MCPChatHandler(ExtensionHandlerMixin, APIHandler):
         engine: Engine = self.settings["mcpchat_engine"]
         return engine
 
-    async def user_session(self) -> UserSession:
-        return await self.engine.session(visitor_name(self))
+    async def workspace(self) -> UserWorkspace:
+        return await self.engine.workspace(visitor_name(self))
 
     def body(self, model: type[M]) -> M:
         try:

@@ -24,31 +24,31 @@ class ChatsHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(await (await self.user_session()).list_chats())
+        self.reply(await (await self.workspace()).list_chats())
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        session = await self.user_session()
-        self.reply(await session.create_chat(self.body(p.CreateChat)), status=201)
+        workspace = await self.workspace()
+        self.reply(await workspace.create_chat(self.body(p.CreateChat)), status=201)
 
 
 class ChatHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self, chat_id: str) -> None:
-        self.reply(await (await self.user_session()).get_chat(chat_id))
+        self.reply(await (await self.workspace()).get_chat(chat_id))
 
     @web.authenticated
     @authorized
     async def patch(self, chat_id: str) -> None:
-        session = await self.user_session()
-        self.reply(await session.update_chat(chat_id, self.body(p.UpdateChat)))
+        workspace = await self.workspace()
+        self.reply(await workspace.update_chat(chat_id, self.body(p.UpdateChat)))
 
     @web.authenticated
     @authorized
     async def delete(self, chat_id: str) -> None:
-        await (await self.user_session()).delete_chat(chat_id)
+        await (await self.workspace()).delete_chat(chat_id)
         self.set_status(204)
         self.finish()
 
@@ -57,9 +57,9 @@ class ChatMessagesHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self, chat_id: str) -> None:
-        session = await self.user_session()
+        workspace = await self.workspace()
         limit = _int_arg(self, "limit")
-        page = await session.history(
+        page = await workspace.history(
             chat_id, offset=_int_arg(self, "offset"), limit=200 if limit is None else limit
         )
         self.reply(page)
@@ -68,9 +68,9 @@ class ChatMessagesHandler(MCPChatHandler):
     @authorized
     async def post(self, chat_id: str) -> None:
         """Send a message; answers with the turn's frames once it is done or awaits approval."""
-        session = await self.user_session()
+        workspace = await self.workspace()
         body = self.body(p.SendMessage)
-        events = [f async for f in session.turns.stream(chat_id, text=body.text)]
+        events = [f async for f in workspace.turns.stream(chat_id, text=body.text)]
         self.reply({"events": events})
 
 
@@ -79,9 +79,9 @@ class ChatDecisionsHandler(MCPChatHandler):
     @authorized
     async def post(self, chat_id: str) -> None:
         """Approve / edit / reject every pending tool call; answers with the resumed turn's frames."""
-        session = await self.user_session()
+        workspace = await self.workspace()
         body = self.body(p.SubmitDecisions)
-        events = [f async for f in session.turns.stream(chat_id, decisions=body.decisions)]
+        events = [f async for f in workspace.turns.stream(chat_id, decisions=body.decisions)]
         self.reply({"events": events})
 
 
@@ -89,5 +89,5 @@ class ChatStopHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def post(self, chat_id: str) -> None:
-        stopped = await (await self.user_session()).turns.stop(chat_id)
+        stopped = await (await self.workspace()).turns.stop(chat_id)
         self.reply({"stopped": stopped})

@@ -13,31 +13,31 @@ class ServersHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(await (await self.user_session()).servers.statuses())
+        self.reply(await (await self.workspace()).servers.statuses())
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        session = await self.user_session()
-        self.reply(await session.servers.add(self.body(p.ServerSpec)), status=201)
+        workspace = await self.workspace()
+        self.reply(await workspace.servers.add(self.body(p.ServerSpec)), status=201)
 
 
 class ServerHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.reply(await (await self.user_session()).servers.status(name))
+        self.reply(await (await self.workspace()).servers.status(name))
 
     @web.authenticated
     @authorized
     async def put(self, name: str) -> None:
-        session = await self.user_session()
-        self.reply(await session.servers.update(name, self.body(p.ServerSpec)))
+        workspace = await self.workspace()
+        self.reply(await workspace.servers.update(name, self.body(p.ServerSpec)))
 
     @web.authenticated
     @authorized
     async def delete(self, name: str) -> None:
-        await (await self.user_session()).servers.remove(name)
+        await (await self.workspace()).servers.remove(name)
         self.set_status(204)
         self.finish()
 
@@ -46,19 +46,19 @@ class ServerConnectHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        self.reply(await (await self.user_session()).servers.connect(name))
+        self.reply(await (await self.workspace()).servers.connect(name))
 
 
 class ServerToolsHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.reply(await (await self.user_session()).servers.tools(name))
+        self.reply(await (await self.workspace()).servers.tools(name))
 
 
 class ServerImportHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        session = await self.user_session()
-        self.reply(await session.servers.import_config(self.body(p.ImportServers)), status=201)
+        workspace = await self.workspace()
+        self.reply(await workspace.servers.import_config(self.body(p.ImportServers)), status=201)

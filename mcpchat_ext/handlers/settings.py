@@ -12,4 +12,4 @@ class SettingsHandler(MCPChatHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply((await self.user_session()).settings())
+        self.reply((await self.workspace()).settings())

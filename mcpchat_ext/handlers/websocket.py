@@ -14,11 +14,11 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from ..coalesce import TokenCoalescer
+from ..frames.coalesce import TokenCoalescer
 from .base import AUTH_RESOURCE, visitor_name
 
 if TYPE_CHECKING:
-    from ..dispatcher import FrameDispatcher
+    from ..frames.dispatcher import FrameDispatcher
 
 MAX_FRAME_BYTES = 1024 * 1024
 _closing: set[asyncio.Future[None]] = set()
@@ -50,13 +50,13 @@ class ChatWebSocketHandler(
         # one until the client's delayed ACK (~40 ms on Linux), which shows as first-token lag.
         self.set_nodelay(True)
         engine = self.settings["mcpchat_engine"]
-        session = await engine.session(visitor_name(self))
-        from ..dispatcher import FrameDispatcher  # lazily: pydantic stays off the start-up path
+        workspace = await engine.workspace(visitor_name(self))
+        from ..frames.dispatcher import FrameDispatcher  # lazily: pydantic stays off the start-up path
 
-        # fast token streams go out as fewer, larger frames (see mcpchat_ext.coalesce)
+        # fast token streams go out as fewer, larger frames (see mcpchat_ext.frames.coalesce)
         window = float(self.settings.get("mcpchat_coalesce_window", 0.0))
         self.coalescer = TokenCoalescer(self._send, window=window)
-        self.dispatcher = FrameDispatcher(session, self.coalescer)
+        self.dispatcher = FrameDispatcher(workspace, self.coalescer)
         await self.dispatcher.welcome()
 
     async def on_message(self, message: str | bytes) -> None:

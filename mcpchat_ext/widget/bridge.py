@@ -1,8 +1,8 @@
 """The kernel side of the notebook widget: comm messages in, protocol frames out.
 
-One :class:`CommBridge` serves one ``ChatWidget``. It gets the user's session from the process
-engine (:func:`mcpchat_ext.api.get_session`) in the background and hands every incoming message to
-a :class:`~mcpchat_ext.dispatcher.FrameDispatcher` on the kernel's asyncio loop, one task per
+One :class:`CommBridge` serves one ``ChatWidget``. It gets the user's workspace from the process
+engine (:func:`mcpchat_ext.api.get_workspace`) in the background and hands every incoming message to
+a :class:`~mcpchat_ext.frames.dispatcher.FrameDispatcher` on the kernel's asyncio loop, one task per
 message (like the websocket), so a slow call never delays ``stop``.
 
 Handshake: the frontend sends ``{"type": "hello"}`` whenever a view renders; the bridge answers
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import protocol as p
-from ..dispatcher import FrameDispatcher
+from ..frames.dispatcher import FrameDispatcher
 
 log = logging.getLogger("mcpchat_ext")
 
@@ -84,17 +84,17 @@ class CommBridge:
         After ``api.shutdown()`` (or an idle eviction) the user's session is a new object: the
         bridge follows it, so the widget keeps working; a failed engine start is retried.
         """
-        from ..api import get_session
+        from ..api import get_workspace
 
         async with self._lock:
             if self._closed:
                 raise RuntimeError("the widget is closed")
-            session = await get_session(self.user)
-            self.user = session.user
-            if self._dispatcher is None or self._dispatcher.session is not session:
+            workspace = await get_workspace(self.user)
+            self.user = workspace.user
+            if self._dispatcher is None or self._dispatcher.workspace is not workspace:
                 if self._dispatcher is not None:
                     await self._dispatcher.close()
-                self._dispatcher = FrameDispatcher(session, self._send)
+                self._dispatcher = FrameDispatcher(workspace, self._send)
             return self._dispatcher
 
     def receive(self, content: Any) -> None:

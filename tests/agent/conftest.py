@@ -10,6 +10,7 @@ import pytest_asyncio
 from mcpchat_ext.agent import runner
 from mcpchat_ext.agent.checkpoint import open_checkpointer
 from mcpchat_ext.agent.graph import build_graph
+from mcpchat_ext.agent.run_context import DEFAULT_MAX_TOOL_ROUNDS, TurnContext
 from tests.agent.toolkit import ToolBox, chat_model, collect, tool_info
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -50,28 +51,33 @@ class Turns:
         self.thread_id = thread_id
         self.policy: Any = lambda _name: False
 
-    def run(self, **kw: Any) -> Any:
-        return runner.run_turn(
-            self.graph,
-            chat_id="chat-1",
-            thread_id=self.thread_id,
+    def run(
+        self, *, max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS, max_context_tokens: int = 0, **kw: Any
+    ) -> Any:
+        context = TurnContext(
             tools=self.box.tools(),
             auto_approve=self.policy,
-            tool_info=tool_info,
-            **kw,
+            max_tool_rounds=max_tool_rounds,
+            max_context_tokens=max_context_tokens,
+        )
+        return runner.run_turn(
+            self.graph, chat_id="chat-1", thread_id=self.thread_id, context=context, tool_info=tool_info, **kw
         )
 
     async def send(self, text: str) -> list[Any]:
-        return await collect(self.run(user_text=text))
+        """As the turn manager does: the send rule, then the turn with the state it loaded."""
+        state = await runner.check_send(self.graph, self.thread_id, tool_info)
+        return await collect(self.run(user_text=text, state=state))
 
     async def decide(self, decisions: list[Any]) -> list[Any]:
+        await runner.check_decide(self.graph, self.thread_id, decisions, tool_info)
         return await collect(self.run(decisions=decisions))
 
     async def history(self) -> list[Any]:
-        return await runner.history(self.graph, self.thread_id)
+        return runner.messages_in(await runner.load_state(self.graph, self.thread_id))
 
     async def pending(self) -> list[Any]:
-        return await runner.pending_calls(self.graph, self.thread_id, tool_info)
+        return runner.pending_in(await runner.load_state(self.graph, self.thread_id), tool_info)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 from mcpchat_ext.agent import runner
 from mcpchat_ext.agent.checkpoint import open_checkpointer
 from mcpchat_ext.agent.graph import build_graph
+from mcpchat_ext.agent.run_context import TurnContext
 from tests.agent.toolkit import ToolBox, chat_model, collect, tool_info
 
 
@@ -24,7 +25,7 @@ async def main(db: Path, base_url: str) -> None:
                 graph,
                 chat_id="chat-r",
                 thread_id="thread-r",
-                tools=ToolBox().tools(),
+                context=TurnContext(tools=ToolBox().tools()),
                 user_text="add and echo",
                 tool_info=tool_info,
             )

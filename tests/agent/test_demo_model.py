@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool, tool
 
-from mcpchat_ext.agent.demo_model import DEMO_MODEL_NAME, LABEL, DemoChatModel
+from mcpchat_ext.demo.model import DEMO_MODEL_NAME, LABEL, DemoChatModel
 
 
 def _mcp_like(name: str, description: str, properties: dict[str, Any]) -> StructuredTool:
@@ -187,7 +187,7 @@ async def test_long_tool_result_is_shortened() -> None:
 
 
 def _demo_server_like_tools() -> list[BaseTool]:
-    """Schemas as FastMCP generates them for mcpchat_ext.demo_server (plus mcp-server-time)."""
+    """Schemas as FastMCP generates them for mcpchat_ext.demo.server (plus mcp-server-time)."""
 
     def prop(kind: str, title: str, **extra: Any) -> dict[str, Any]:
         return {"type": kind, "title": title, **extra}

@@ -10,7 +10,8 @@ import pytest_asyncio
 
 from mcpchat_ext import protocol as p
 from mcpchat_ext.agent import runner
-from mcpchat_ext.connections import MCPConnectionManager
+from mcpchat_ext.agent.run_context import TurnContext
+from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from tests.agent.toolkit import collect
 from tests.connections.specs import fake_stdio_spec
 from tests.fakes.openai_server import FakeOpenAI, text_reply, tool_call_reply
@@ -37,7 +38,7 @@ async def test_real_mcp_tools_approve_reject_and_errors(
             graph,
             chat_id="c",
             thread_id="mcp-thread",
-            tools=tools,
+            context=TurnContext(tools=tools),
             tool_info=mgr.tool_info,
             **kw,
         )

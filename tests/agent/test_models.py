@@ -17,9 +17,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.tools import StructuredTool
 
-from mcpchat_ext.agent.demo_model import DemoChatModel
 from mcpchat_ext.agent.models import make_model, model_info, public_url
 from mcpchat_ext.config import EngineConfig
+from mcpchat_ext.demo.model import DemoChatModel
 from tests.fakes.openai_server import FakeOpenAI, text_reply, tool_call_reply
 
 SECRET = "sk-test-very-secret-key"

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from mcpchat_ext import protocol as p
-from mcpchat_ext.agent import runner
 from mcpchat_ext.agent.checkpoint import open_checkpointer
 from mcpchat_ext.agent.graph import build_graph
 from mcpchat_ext.errors import Conflict
@@ -104,7 +103,7 @@ async def test_delete_thread(turns: Turns, llm: FakeOpenAI, checkpointer: Any) -
     llm.queue(text_reply("hi"))
     await turns.send("hello")
     assert len(await turns.history()) == 2
-    await runner.delete_thread(checkpointer, turns.thread_id)
+    await checkpointer.adelete_thread(turns.thread_id)
     assert await turns.history() == []
     assert await turns.pending() == []
 

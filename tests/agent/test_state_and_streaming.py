@@ -13,9 +13,10 @@ from langgraph.graph.message import add_messages
 
 from mcpchat_ext import protocol as p
 from mcpchat_ext.agent import runner
-from mcpchat_ext.agent.demo_model import DemoChatModel
 from mcpchat_ext.agent.graph import build_graph
+from mcpchat_ext.agent.run_context import TurnContext
 from mcpchat_ext.agent.state import fold_messages, share_ids
+from mcpchat_ext.demo.model import DemoChatModel
 
 
 def _ids(messages: list[Any]) -> list[str]:
@@ -74,7 +75,12 @@ class WholeReplyModel(BaseChatModel):
 async def _turn(model: BaseChatModel, text: str) -> tuple[list[p.TokenFrame], p.ChatMessage]:
     """The token frames of one turn and the reply it ended with."""
     graph = build_graph(model, InMemorySaver())
-    frames = [f async for f in runner.run_turn(graph, chat_id="c", thread_id="t", tools=[], user_text=text)]
+    frames = [
+        f
+        async for f in runner.run_turn(
+            graph, chat_id="c", thread_id="t", context=TurnContext(), user_text=text
+        )
+    ]
     done = frames[-1]
     assert isinstance(done, p.DoneFrame) and done.message is not None
     return [f for f in frames if isinstance(f, p.TokenFrame)], done.message

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from mcpchat_ext.connections import MCPConnectionManager
+from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
 from tests.connections.specs import fake_stdio_spec
 from tests.fakes.mcp_http_server import HttpServer, running_http_server

@@ -25,7 +25,7 @@ def python_spec(name: str, code: str) -> ServerSpec:
 
 def demo_spec(name: str = "demo") -> ServerSpec:
     return ServerSpec(
-        name=name, transport="stdio", command=sys.executable, args=["-m", "mcpchat_ext.demo_server"]
+        name=name, transport="stdio", command=sys.executable, args=["-m", "mcpchat_ext.demo.server"]
     )
 
 

@@ -8,7 +8,7 @@ import psutil
 import pytest
 from langchain_core.tools import ToolException
 
-from mcpchat_ext.connections import MCPConnectionManager
+from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from tests.connections.calls import by_name, call
 from tests.connections.specs import demo_spec, fake_stdio_spec, python_spec, server_children
 
@@ -36,7 +36,7 @@ async def _gone(pids: list[int]) -> list[int]:
 async def test_aclose_leaves_no_orphans() -> None:
     # servers of earlier tests in this process (e.g. a kernel's) are not this manager's
     earlier = {
-        p.pid for p in server_children("mcp_stdio_server.py") + server_children("mcpchat_ext.demo_server")
+        p.pid for p in server_children("mcp_stdio_server.py") + server_children("mcpchat_ext.demo.server")
     }
     mgr = MCPConnectionManager(tool_timeout=1.0, connect_timeout=20.0, max_output_chars=100)
     specs = [fake_stdio_spec("one"), fake_stdio_spec("two"), demo_spec()]
@@ -44,7 +44,7 @@ async def test_aclose_leaves_no_orphans() -> None:
     pids = [int(str((await call(tools[f"{n}_whoami"])).content)) for n in ("one", "two")]
     children = [
         p
-        for p in server_children("mcp_stdio_server.py") + server_children("mcpchat_ext.demo_server")
+        for p in server_children("mcp_stdio_server.py") + server_children("mcpchat_ext.demo.server")
         if p.pid not in earlier
     ]
     assert {p.pid for p in children} >= set(pids)
@@ -56,7 +56,7 @@ async def test_aclose_leaves_no_orphans() -> None:
     await mgr.aclose()
     assert await _gone([p.pid for p in children]) == []
     assert [p for p in server_children("mcp_stdio_server.py") if p.pid not in earlier] == []
-    assert [p for p in server_children("mcpchat_ext.demo_server") if p.pid not in earlier] == []
+    assert [p for p in server_children("mcpchat_ext.demo.server") if p.pid not in earlier] == []
     with pytest.raises(ToolException):
         await running
     assert mgr.statuses() == []

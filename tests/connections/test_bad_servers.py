@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcpchat_ext.connections import MCPConnectionManager
+from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
 from tests.connections.calls import by_name, call
 from tests.connections.specs import python_spec, server_children

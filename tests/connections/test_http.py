@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.tools import ToolException
 
-from mcpchat_ext.connections import MCPConnectionManager
+from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
 from tests.connections.calls import by_name, call
 from tests.fakes.mcp_http_server import HttpServer, start_http_server

@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 import pytest_asyncio
 
-from mcpchat_ext.connections import MCPConnectionManager
+from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
 from tests.connections.calls import by_name, call
 from tests.connections.specs import demo_spec
@@ -80,7 +80,7 @@ async def test_demo_server(manager: MCPConnectionManager) -> None:
 
 async def test_demo_server_does_not_import_jupyter() -> None:
     code = (
-        "import sys, mcpchat_ext.demo_server; "
+        "import sys, mcpchat_ext.demo.server; "
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('jupyter_server', 'jupyter_events', 'tornado', 'langchain_core', 'langgraph', 'sqlalchemy')]; "
         "print(bad)"

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from mcpchat_ext.errors import BadRequest
-from mcpchat_ext.protocol import ServerSpec
-from mcpchat_ext.server_specs import (
+from mcpchat_ext.mcp_servers.specs import (
     MASK,
     mask_secrets,
     parse_claude_config,
@@ -16,6 +15,7 @@ from mcpchat_ext.server_specs import (
     to_connection,
     validate_spec,
 )
+from mcpchat_ext.protocol import ServerSpec
 
 
 def spec(**data: Any) -> ServerSpec:

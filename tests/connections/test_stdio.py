@@ -11,7 +11,7 @@ import psutil
 import pytest
 from langchain_core.tools import ToolException
 
-from mcpchat_ext.connections import MCPConnectionManager
+from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
 from tests.connections.calls import by_name, call
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mcpchat_ext.coalesce import TokenCoalescer
+from mcpchat_ext.frames.coalesce import TokenCoalescer
 
 
 def token(text: str, message: str = "m1", chat: str = "c1") -> dict[str, Any]:

@@ -47,7 +47,7 @@ async def test_idle_sessions_are_released(jp_serverapp: Any, jp_fetch: Any) -> N
     earlier = mcp_children()
     await jp_fetch("mcpchat", "api", "servers", "demo", "connect", method="POST", body="{}")
     engine = jp_serverapp.web_app.settings[ENGINE_KEY]
-    users = list(engine.registry._sessions)
+    users = list(engine.registry._workspaces)
     assert len(users) == 1
     pids = mcp_children() - earlier
     assert pids

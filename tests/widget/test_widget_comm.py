@@ -187,12 +187,12 @@ async def test_widget_follows_the_engine_after_shutdown(tmp_path: Path) -> None:
 async def test_engine_that_cannot_start_is_reported_then_retried(
     client: api.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    working = api.get_session
+    working = api.get_workspace
 
     async def broken(user: str | None = None, config: Any = None) -> Any:
         raise OSError("disk full")
 
-    monkeypatch.setattr(api, "get_session", broken)
+    monkeypatch.setattr(api, "get_workspace", broken)
     w = ChatWidget()
     try:
         c = the_comm(w)
@@ -200,7 +200,7 @@ async def test_engine_that_cannot_start_is_reported_then_retried(
         error = await wait_for(c, of_type("error"))
         assert error["code"] == "internal" and "disk full" in error["message"]
 
-        monkeypatch.setattr(api, "get_session", working)  # fixed: the next message retries
+        monkeypatch.setattr(api, "get_workspace", working)  # fixed: the next message retries
         c.receive({"type": "hello"})
         welcome = await wait_for(c, of_type("welcome"))
         assert welcome["user"] == client.user

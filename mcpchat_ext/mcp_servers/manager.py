@@ -11,11 +11,11 @@ import asyncio
 
 from langchain_core.tools import BaseTool, ToolException
 
-from .connection_worker import ServerWorker
-from .errors import BadRequest
-from .protocol import ServerSpec, ServerStatus, ToolInfo
-from .server_specs import validate_spec
-from .tool_wrapping import make_tool
+from ..errors import BadRequest
+from ..protocol import ServerSpec, ServerStatus, ToolInfo
+from .specs import validate_spec
+from .tools import make_tool
+from .worker import ServerWorker
 
 
 class MCPConnectionManager:

@@ -13,9 +13,9 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from mcp import McpError
 
-from .connection_worker import CallTimeout, ServerGone, ServerWorker
-from .protocol import ToolInfo
-from .tool_results import cap_output, result_text
+from ..protocol import ToolInfo
+from .results import cap_output, result_text
+from .worker import CallTimeout, ServerGone, ServerWorker
 
 # returns the ready worker of a server (reconnecting a crashed one) or raises ToolException
 WorkerLookup = Callable[[str], Awaitable[ServerWorker]]

@@ -18,9 +18,9 @@ from langchain_core.tools import BaseTool
 from langchain_mcp_adapters.tools import load_mcp_tools
 from mcp import ClientSession, McpError, types
 
-from .protocol import ServerSpec, ServerState, ToolInfo
-from .server_specs import to_connection
-from .stdio_session import open_session
+from ..protocol import ServerSpec, ServerState, ToolInfo
+from .specs import to_connection
+from .transport import open_session
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import protocol as p
+from .. import protocol as p
 
 log = logging.getLogger("mcpchat_ext")
 

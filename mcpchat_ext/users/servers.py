@@ -1,7 +1,7 @@
 """One user's MCP servers: the administrator's catalog plus their own, and their live connections.
 
 Specs come from the catalog (read-only) and the store (the user's own); the persistent sessions
-are the user's :class:`~mcpchat_ext.connections.MCPConnectionManager`. Every change is announced
+are the user's :class:`~mcpchat_ext.mcp_servers.manager.MCPConnectionManager`. Every change is announced
 with a ``servers_changed`` frame, and so is any (re)connection a turn caused.
 """
 
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
 
+from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 
-from . import protocol as p
-from .connections import MCPConnectionManager
-from .errors import BadRequest, Conflict, MCPServerError
-from .server_specs import mask_secrets, parse_claude_config, restore_secrets, validate_spec
+from .. import protocol as p
+from ..errors import BadRequest, Conflict, MCPServerError
+from ..mcp_servers.manager import MCPConnectionManager
+from ..mcp_servers.specs import mask_secrets, parse_claude_config, restore_secrets, validate_spec
+from ..store import Store
 
 Broadcast = Callable[[BaseModel], Awaitable[None]]
 
@@ -26,7 +27,7 @@ class UserServers:
         self,
         *,
         user: str,
-        store: Any,
+        store: Store,
         catalog: list[p.ServerSpec],
         connections: MCPConnectionManager,
         broadcast: Broadcast,
@@ -50,8 +51,7 @@ class UserServers:
         for spec in self.catalog:
             if spec.name == name:
                 return spec
-        stored: p.ServerSpec = await self.store.get_server(self.user, name)
-        return stored
+        return await self.store.get_server(self.user, name)
 
     async def check_names(self, names: list[str]) -> list[str]:
         """``names`` without duplicates; BadRequest naming any unknown server."""
@@ -145,7 +145,7 @@ class UserServers:
             raise MCPServerError(f"MCP server '{name}' is not available: {status.error}")
         return status.tools
 
-    async def tools_for(self, chat: p.ChatInfo) -> list[Any]:
+    async def tools_for(self, chat: p.ChatInfo) -> list[BaseTool]:
         """LangChain tools of the chat's enabled servers (connecting or reconnecting as needed)."""
         specs = [s for s in await self.specs() if s.name in chat.servers and s.enabled]
         before = self._status_keys()

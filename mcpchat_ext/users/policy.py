@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .protocol import ToolInfo
+from ..protocol import ToolInfo
 
 
 class AutoApprovePolicy:

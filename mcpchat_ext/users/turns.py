@@ -1,8 +1,9 @@
 """One user's chat turns: start, resume after approval, stop, and stream them.
 
 A turn runs as a background task; its frames go to every subscriber of the user (see
-:mod:`mcpchat_ext.fanout`), so a page reload mid-turn loses nothing. A chat runs at most one turn
-at a time, and a chat whose tool calls wait for approval takes decisions, not new messages.
+:mod:`.fanout`), so a page reload mid-turn loses nothing. A chat runs at most one turn at a time,
+and a chat whose tool calls wait for approval takes decisions, not new messages (those rules are
+:func:`mcpchat_ext.agent.runner.check_send` / ``check_decide``, run here under the chat's lock).
 """
 
 from __future__ import annotations
@@ -10,19 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
+from langgraph.types import StateSnapshot
 from pydantic import BaseModel
 
-from . import protocol as p
-from .agent import runner
-from .agent.approval import check_decisions
-from .errors import BadRequest, ChatExtError, Conflict, NotFound
+from .. import protocol as p
+from ..agent import runner
+from ..agent.graph import AgentGraph
+from ..agent.run_context import TurnContext
+from ..errors import BadRequest, ChatExtError, Conflict, NotFound
+from ..store import Store
+from .fanout import Subscriber
 from .policy import AutoApprovePolicy
-
-if TYPE_CHECKING:
-    from .sessions import UserSession
+from .servers import UserServers
 
 log = logging.getLogger("mcpchat_ext")
 
@@ -30,11 +34,44 @@ DEFAULT_TITLE = "New chat"
 TERMINAL = (p.DoneFrame, p.ApprovalRequiredFrame, p.StoppedFrame, p.ErrorFrame)
 
 
+@dataclass(frozen=True)
+class TurnOptions:
+    system_prompt: str | None = None
+    max_tool_rounds: int = 8
+    max_context_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class TurnHooks:
+    """How turns reach the rest of the user's workspace (passed in, never a back-reference)."""
+
+    broadcast: Callable[[BaseModel], Awaitable[None]]
+    subscribe: Callable[[Subscriber], None]
+    unsubscribe: Callable[[Subscriber], None]
+    chats_changed: Callable[[], Awaitable[None]]
+    touch: Callable[[], None]
+
+
 class TurnManager:
-    def __init__(self, session: UserSession) -> None:
-        self.session = session
-        cfg = session.engine.config
-        self.policy = AutoApprovePolicy(cfg.auto_approve, session.connections.tool_info)
+    def __init__(
+        self,
+        *,
+        user: str,
+        store: Store,
+        graph: AgentGraph,
+        servers: UserServers,
+        policy: AutoApprovePolicy,
+        options: TurnOptions,
+        hooks: TurnHooks,
+    ) -> None:
+        self.user = user
+        self._store = store
+        self._graph = graph
+        self._servers = servers
+        self._tool_info = servers.connections.tool_info
+        self.policy = policy
+        self._options = options
+        self._hooks = hooks
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._pending: set[str] = set()
@@ -43,10 +80,6 @@ class TurnManager:
         # chats whose last turn in this process ended with a reply: nothing can be pending there,
         # so sending skips loading the whole thread state to check (one less load per turn)
         self._settled: set[str] = set()
-
-    @property
-    def _graph(self) -> Any:
-        return self.session.engine.graph
 
     def _lock(self, chat_id: str) -> asyncio.Lock:
         return self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -87,37 +120,36 @@ class TurnManager:
     async def _idle_chat(self, chat_id: str, busy: str) -> tuple[p.ChatInfo, str]:
         """The chat and its thread id, once no turn runs in it (Conflict ``busy`` if one does).
         Call it holding the chat's lock."""
-        chat = await self.session.get_chat(chat_id)
+        chat = await self._store.get_chat(self.user, chat_id)
         await self._settle(chat_id)
         if self.running(chat_id):
             raise Conflict(busy)
-        return chat, await self.session.store.thread_id(self.session.user, chat_id)
+        return chat, await self._store.thread_id(self.user, chat_id)
 
     async def start(self, chat_id: str, text: str) -> asyncio.Task[None]:
         """Start a turn for a user message; frames go to subscribers. Conflict if busy/pending."""
-        session = self.session
         async with self._lock(chat_id):
             busy = "a reply is still being generated in this chat; stop it first"
             chat, thread_id = await self._idle_chat(chat_id, busy)
-            if chat_id not in self._settled and await runner.pending_calls(
-                self._graph, thread_id, session.connections.tool_info
-            ):
-                self.set_pending(chat_id, True)
-                raise Conflict("tool calls in this chat are waiting for your approval; decide them first")
-            return self._spawn(chat, thread_id, user_text=text)
+            state: StateSnapshot | None = None
+            if chat_id not in self._settled:
+                try:
+                    state = await runner.check_send(self._graph, thread_id, self._tool_info)
+                except Conflict:
+                    self.set_pending(chat_id, True)
+                    raise
+            return self._spawn(chat, thread_id, user_text=text, state=state)
 
     async def decide(self, chat_id: str, decisions: list[p.Decision]) -> asyncio.Task[None]:
         """Resume a paused turn with a decision for every pending tool call."""
-        session = self.session
         async with self._lock(chat_id):
             chat, thread_id = await self._idle_chat(chat_id, "a reply is still being generated in this chat")
-            pending = await runner.pending_calls(self._graph, thread_id, session.connections.tool_info)
-            check_decisions(pending, decisions)
+            pending = await runner.check_decide(self._graph, thread_id, decisions, self._tool_info)
             by_id = {c.id: c for c in pending}
             for d in decisions:
-                await session.store.record_decision(session.user, chat_id, by_id[d.call_id], d)
+                await self._store.record_decision(self.user, chat_id, by_id[d.call_id], d)
             self.set_pending(chat_id, False)
-            await session.broadcast(
+            await self._hooks.broadcast(
                 p.ApprovalDecidedFrame(
                     chat_id=chat_id,
                     decisions=decisions,
@@ -129,7 +161,7 @@ class TurnManager:
     async def stop(self, chat_id: str, *, quiet: bool = False) -> bool:
         """Cancel the running turn (model stream and tool calls). False if nothing was running."""
         if not quiet:
-            await self.session.get_chat(chat_id)
+            await self._store.get_chat(self.user, chat_id)
         task = self._turns.get(chat_id)
         if task is None or task.done():
             return False
@@ -151,14 +183,15 @@ class TurnManager:
         *,
         user_text: str | None = None,
         decisions: list[p.Decision] | None = None,
+        state: StateSnapshot | None = None,
     ) -> asyncio.Task[None]:
         task = asyncio.create_task(
-            self._run(chat, thread_id, user_text=user_text, decisions=decisions),
-            name=f"mcpchat-turn-{self.session.user}-{chat.id}",
+            self._run(chat, thread_id, user_text=user_text, decisions=decisions, state=state),
+            name=f"mcpchat-turn-{self.user}-{chat.id}",
         )
         self._finishing.discard(chat.id)
         self._turns[chat.id] = task
-        self.session.touch()
+        self._hooks.touch()
         return task
 
     async def _run(
@@ -168,24 +201,28 @@ class TurnManager:
         *,
         user_text: str | None,
         decisions: list[p.Decision] | None,
+        state: StateSnapshot | None,
     ) -> None:
-        session = self.session
-        cfg = session.engine.config
+        broadcast = self._hooks.broadcast
+        opts = self._options
         chat_id = chat.id
         try:
-            tools = await session.servers.tools_for(chat)
+            context = TurnContext(
+                tools=await self._servers.tools_for(chat),
+                auto_approve=self.policy,
+                system_prompt=opts.system_prompt,
+                max_tool_rounds=opts.max_tool_rounds,
+                max_context_tokens=opts.max_context_tokens,
+            )
             async for frame in runner.run_turn(
                 self._graph,
                 chat_id=chat_id,
                 thread_id=thread_id,
-                tools=tools,
+                context=context,
                 user_text=user_text,
                 decisions=decisions,
-                auto_approve=self.policy,
-                system_prompt=cfg.system_prompt,
-                max_tool_rounds=cfg.max_tool_rounds,
-                max_context_tokens=cfg.max_context_tokens,
-                tool_info=session.connections.tool_info,
+                state=state,
+                tool_info=self._tool_info,
             ):
                 if isinstance(frame, p.ApprovalRequiredFrame):
                     self.set_pending(chat_id, True)
@@ -194,36 +231,32 @@ class TurnManager:
                 if isinstance(frame, TERMINAL):
                     self._finishing.add(chat_id)
                 (self._settled.add if isinstance(frame, p.DoneFrame) else self._settled.discard)(chat_id)
-                await session.broadcast(frame)
+                await broadcast(frame)
         except asyncio.CancelledError:
-            await session.broadcast(p.StoppedFrame(chat_id=chat_id))
+            await broadcast(p.StoppedFrame(chat_id=chat_id))
             raise
         except ChatExtError as exc:
-            await session.broadcast(p.ErrorFrame(code=exc.code, message=str(exc), chat_id=chat_id))
+            await broadcast(p.ErrorFrame(code=exc.code, message=str(exc), chat_id=chat_id))
         except Exception as exc:
-            log.exception("turn failed in chat %s of %s", chat_id, session.user)
-            await session.broadcast(
-                p.ErrorFrame(code="internal", message=f"internal error: {exc}", chat_id=chat_id)
-            )
+            log.exception("turn failed in chat %s of %s", chat_id, self.user)
+            await broadcast(p.ErrorFrame(code="internal", message=f"internal error: {exc}", chat_id=chat_id))
         finally:
-            session.touch()
+            self._hooks.touch()
         await self._after_turn(chat, user_text)
 
     async def _audit_auto(self, chat_id: str, frame: p.ApprovalDecidedFrame) -> None:
-        session = self.session
         calls = {c.id: c for c in frame.calls}
         for d in frame.decisions:
             call = calls.get(d.call_id) or p.ToolCall(id=d.call_id, name="", args=d.args or {})
-            await session.store.record_decision(session.user, chat_id, call, d, auto=True)
+            await self._store.record_decision(self.user, chat_id, call, d, auto=True)
 
     async def _after_turn(self, chat: p.ChatInfo, user_text: str | None) -> None:
-        session = self.session
         try:
-            await session.store.touch_chat(session.user, chat.id)
+            await self._store.touch_chat(self.user, chat.id)
             if user_text and chat.title == DEFAULT_TITLE:
                 title = " ".join(user_text.split())[:60] or DEFAULT_TITLE
-                await session.store.update_chat(session.user, chat.id, title=title)
-            await session.chats_changed()
+                await self._store.update_chat(self.user, chat.id, title=title)
+            await self._hooks.chats_changed()
         except NotFound:  # deleted while the turn ran
             pass
 
@@ -243,7 +276,7 @@ class TurnManager:
             if frame.get("chat_id") == chat_id:
                 queue.put_nowait(frame)
 
-        self.session.subscribe(collect)
+        self._hooks.subscribe(collect)
         try:
             if text is not None:
                 task = await self.start(chat_id, text)
@@ -268,4 +301,4 @@ class TurnManager:
                         yield p.server_frame_adapter.validate_python(queue.get_nowait())
                     return
         finally:
-            self.session.unsubscribe(collect)
+            self._hooks.unsubscribe(collect)

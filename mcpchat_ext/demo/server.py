@@ -1,4 +1,4 @@
-"""The bundled demo MCP server "demo" (stdio): ``python -m mcpchat_ext.demo_server``.
+"""The bundled demo MCP server "demo" (stdio): ``python -m mcpchat_ext.demo.server``.
 
 Small, safe tools to try the approval flow without installing anything. It imports only the MCP
 SDK (not the Jupyter stack), so it starts fast.

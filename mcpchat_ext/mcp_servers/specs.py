@@ -12,8 +12,8 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
-from .errors import BadRequest
-from .protocol import ServerSpec
+from ..errors import BadRequest
+from ..protocol import ServerSpec
 
 MASK = "***"
 

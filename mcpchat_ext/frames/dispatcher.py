@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import protocol as p
-from .errors import BadRequest, ChatExtError
+from .. import protocol as p
+from ..errors import BadRequest, ChatExtError
 
 if TYPE_CHECKING:
-    from .sessions import UserSession
+    from ..users.workspace import UserWorkspace
 
 log = logging.getLogger("mcpchat_ext")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-Rpc = Callable[["UserSession", dict[str, Any]], Awaitable[Any]]
+Rpc = Callable[["UserWorkspace", dict[str, Any]], Awaitable[Any]]
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -41,18 +41,18 @@ def _param(params: dict[str, Any], key: str) -> Any:
     return params[key]
 
 
-async def _chats_update(s: UserSession, prm: dict[str, Any]) -> Any:
+async def _chats_update(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     body = p.UpdateChat.model_validate({k: v for k, v in prm.items() if k != "chat_id"})
     return await s.update_chat(str(_param(prm, "chat_id")), body)
 
 
-async def _chats_delete(s: UserSession, prm: dict[str, Any]) -> Any:
+async def _chats_delete(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     chat_id = str(_param(prm, "chat_id"))
     await s.delete_chat(chat_id)
     return {"deleted": chat_id}
 
 
-async def _chats_history(s: UserSession, prm: dict[str, Any]) -> Any:
+async def _chats_history(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     offset = prm.get("offset")
     return await s.history(
         str(_param(prm, "chat_id")),
@@ -61,18 +61,18 @@ async def _chats_history(s: UserSession, prm: dict[str, Any]) -> Any:
     )
 
 
-async def _servers_update(s: UserSession, prm: dict[str, Any]) -> Any:
+async def _servers_update(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     spec = p.ServerSpec.model_validate(_param(prm, "spec"))
     return await s.servers.update(str(_param(prm, "name")), spec)
 
 
-async def _servers_remove(s: UserSession, prm: dict[str, Any]) -> Any:
+async def _servers_remove(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     name = str(_param(prm, "name"))
     await s.servers.remove(name)
     return {"removed": name}
 
 
-async def _settings(s: UserSession, prm: dict[str, Any]) -> Any:
+async def _settings(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     return s.settings()
 
 
@@ -96,11 +96,11 @@ assert set(RPC) == set(p.RPC_METHODS), "every protocol RPC method needs a handle
 class FrameDispatcher:
     """Serves one client connection of one user."""
 
-    def __init__(self, session: UserSession, send: Send) -> None:
-        self.session = session
+    def __init__(self, workspace: UserWorkspace, send: Send) -> None:
+        self.workspace = workspace
         self._send = send
         self._tasks: set[asyncio.Task[None]] = set()
-        session.subscribe(send)
+        workspace.subscribe(send)
 
     async def send(self, frame: BaseModel) -> None:
         try:
@@ -109,7 +109,7 @@ class FrameDispatcher:
             log.debug("could not send a frame to a closed connection", exc_info=True)
 
     async def welcome(self) -> None:
-        await self.send(p.WelcomeFrame(user=self.session.user, model=self.session.engine.model_info))
+        await self.send(p.WelcomeFrame(user=self.workspace.user, model=self.workspace.model_info))
 
     def submit(self, raw: str | bytes | dict[str, Any]) -> None:
         """Handle a frame in the background, so a slow call never delays ``stop``."""
@@ -131,7 +131,7 @@ class FrameDispatcher:
             message = f"invalid frame: {_validation_message(exc)}"
             await self.send(p.ErrorFrame(code="bad_frame", message=message, id=call_id))
             return
-        self.session.touch()
+        self.workspace.touch()
         await self._handle(frame)
 
     async def _handle(self, frame: Any) -> None:
@@ -141,14 +141,14 @@ class FrameDispatcher:
             if isinstance(frame, p.PingFrame):
                 await self.send(p.PongFrame())
             elif isinstance(frame, p.CallFrame):
-                result = await RPC[frame.method](self.session, frame.params)
+                result = await RPC[frame.method](self.workspace, frame.params)
                 await self.send(p.ResultFrame(id=frame.id, result=p.jsonable(result)))
             elif isinstance(frame, p.SendFrame):
-                await self.session.turns.start(frame.chat_id, frame.text)
+                await self.workspace.turns.start(frame.chat_id, frame.text)
             elif isinstance(frame, p.DecideFrame):
-                await self.session.turns.decide(frame.chat_id, frame.decisions)
+                await self.workspace.turns.decide(frame.chat_id, frame.decisions)
             elif isinstance(frame, p.StopFrame):
-                if not await self.session.turns.stop(frame.chat_id):
+                if not await self.workspace.turns.stop(frame.chat_id):
                     await self.send(p.StoppedFrame(chat_id=frame.chat_id))
         except ChatExtError as exc:
             await self.send(p.ErrorFrame(code=exc.code, message=str(exc), id=frame_id, chat_id=chat_id))
@@ -165,7 +165,7 @@ class FrameDispatcher:
 
     async def close(self) -> None:
         """Stop listening; running turns continue and other connections still get their frames."""
-        self.session.unsubscribe(self._send)
+        self.workspace.unsubscribe(self._send)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,1 @@
+"""Protocol frames in and out of a client connection: the dispatcher and token coalescing."""
