@@ -6,17 +6,29 @@ import json
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Float, Int, List, Unicode, default
+from traitlets import Bool, Bunch, Dict, Float, Int, List, TraitError, Unicode, default, validate
 
 from .config import EngineConfig, default_data_dir
 from .engine import Engine
+from .frames.coalesce import DEFAULT_WINDOW_MS
 from .handlers import route_table
 
 ENGINE_KEY = "mcpchat_engine"
+# Each default is written once, in EngineConfig; the traitlets take theirs from it.
+_DEFAULTS = EngineConfig(data_dir=Path())
+
+
+def _checked(proposal: Bunch, ok: Callable[[float], bool], expected: str) -> Any:
+    """``proposal.value`` if ``ok``, else a TraitError naming the option and what it must be."""
+    value = proposal.value
+    if not ok(value):
+        raise TraitError(f"MCPChatExtension.{proposal.trait.name} must be {expected}, got {value!r}")
+    return value
 
 
 class MCPChatExtension(ExtensionApp):
@@ -57,27 +69,34 @@ class MCPChatExtension(ExtensionApp):
     def _default_base_url(self) -> str:
         return os.environ.get("OPENAI_BASE_URL", "")
 
-    model_name = Unicode(help="Model name. Default: $MCPCHAT_MODEL or gpt-4o-mini.").tag(config=True)
+    model_name = Unicode(help=f"Model name. Default: $MCPCHAT_MODEL or {_DEFAULTS.model_name}.").tag(
+        config=True
+    )
 
     @default("model_name")
     def _default_model(self) -> str:
-        return os.environ.get("MCPCHAT_MODEL") or os.environ.get("OPENAI_MODEL") or "gpt-4o-mini"
+        return os.environ.get("MCPCHAT_MODEL") or os.environ.get("OPENAI_MODEL") or _DEFAULTS.model_name
 
-    demo_model = Bool(False, help="Use the offline demo model even when an API key is set.").tag(config=True)
-    tool_timeout = Float(60.0, help="Seconds an MCP tool call may run before it is cancelled.").tag(
-        config=True
-    )
-    connect_timeout = Float(30.0, help="Seconds an MCP server may take to start and initialise.").tag(
-        config=True
-    )
-    max_output_chars = Int(
-        20_000, help="Tool output longer than this is cut, with a visible truncation marker."
+    demo_model = Bool(
+        _DEFAULTS.demo_model, help="Use the offline demo model even when an API key is set."
     ).tag(config=True)
-    max_tool_rounds = Int(8, help="Model -> tools rounds per user message before the model must answer.").tag(
-        config=True
-    )
+    tool_timeout = Float(
+        _DEFAULTS.tool_timeout,
+        help="Seconds an MCP tool call may run before it is cancelled (the server is told). > 0.",
+    ).tag(config=True)
+    connect_timeout = Float(
+        _DEFAULTS.connect_timeout, help="Seconds an MCP server may take to start and initialise. > 0."
+    ).tag(config=True)
+    max_output_chars = Int(
+        _DEFAULTS.max_output_chars,
+        help="Tool output longer than this many characters is cut, with a visible truncation marker. >= 1.",
+    ).tag(config=True)
+    max_tool_rounds = Int(
+        _DEFAULTS.max_tool_rounds,
+        help="Model -> tools rounds per user message before the model must answer. >= 1.",
+    ).tag(config=True)
     max_context_tokens = Int(
-        100_000,
+        _DEFAULTS.max_context_tokens,
         help="Estimated tokens (characters / 4) of chat history sent to the model: the newest whole "
         "turns that fit, the rest stays in the chat but is left out of the model input. Leave room "
         "for the reply and tool schemas within the model's context window. 0 sends everything.",
@@ -103,19 +122,41 @@ class MCPChatExtension(ExtensionApp):
         return os.environ.get("MCPCHAT_SERVER_CATALOG_FILE", "")
 
     include_demo_server = Bool(
-        True, help="Offer the bundled offline demo MCP server ('demo') to every user."
+        _DEFAULTS.include_demo_server,
+        help="Offer the bundled offline demo MCP server ('demo') to every user.",
     ).tag(config=True)
     idle_timeout = Float(
-        3600.0,
-        help="Seconds after which an idle user's session is closed and its MCP servers stopped (0 disables).",
+        _DEFAULTS.idle_timeout,
+        help="Seconds after which an idle user's workspace is closed and its MCP servers stopped "
+        "(0 disables). >= 0.",
     ).tag(config=True)
     system_prompt = Unicode("", help="Extra system prompt for the agent.").tag(config=True)
     token_coalesce_ms = Float(
-        10.0,
+        DEFAULT_WINDOW_MS,
         help="Tokens of one reply that arrive within this many milliseconds of the last token frame "
         "are sent to the browser as one frame (the first token is never delayed). 0 sends one frame "
-        "per token.",
+        "per token. 0-1000.",
     ).tag(config=True)
+
+    @validate("tool_timeout", "connect_timeout")
+    def _positive_seconds(self, proposal: Bunch) -> float:
+        return float(_checked(proposal, lambda v: v > 0, "a number of seconds > 0"))
+
+    @validate("idle_timeout")
+    def _idle_seconds(self, proposal: Bunch) -> float:
+        return float(_checked(proposal, lambda v: v >= 0, "a number of seconds >= 0 (0: never)"))
+
+    @validate("max_output_chars", "max_tool_rounds")
+    def _at_least_one(self, proposal: Bunch) -> int:
+        return int(_checked(proposal, lambda v: v >= 1, "an integer >= 1"))
+
+    @validate("max_context_tokens")
+    def _token_budget(self, proposal: Bunch) -> int:
+        return int(_checked(proposal, lambda v: v >= 0, "an integer >= 0 (0: send everything)"))
+
+    @validate("token_coalesce_ms")
+    def _coalesce_window(self, proposal: Bunch) -> float:
+        return float(_checked(proposal, lambda v: 0 <= v <= 1000, "milliseconds from 0 to 1000"))
 
     def engine_config(self) -> EngineConfig:
         catalog: dict[str, Any] = dict(self.server_catalog.get("mcpServers", self.server_catalog))
@@ -143,12 +184,13 @@ class MCPChatExtension(ExtensionApp):
             server_catalog=specs,
             include_demo_server=self.include_demo_server,
             system_prompt=self.system_prompt or None,
+            idle_timeout=self.idle_timeout,
         )
 
     def initialize_settings(self) -> None:
-        engine = Engine(self.engine_config(), idle_timeout=self.idle_timeout)
+        engine = Engine(self.engine_config())
         self.settings[ENGINE_KEY] = engine
-        self.settings["mcpchat_coalesce_window"] = max(0.0, self.token_coalesce_ms) / 1000.0
+        self.settings["mcpchat_coalesce_window"] = self.token_coalesce_ms / 1000.0
         self.log.info("mcpchat_ext: data in %s", self.data_dir)
 
     def initialize_handlers(self) -> None:

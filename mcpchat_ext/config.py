@@ -54,6 +54,8 @@ class EngineConfig:
     # Offer the bundled offline demo MCP server ("demo") to every user.
     include_demo_server: bool = True
     system_prompt: str | None = None
+    # Seconds after which an idle user's workspace (and its MCP servers) is closed; 0: never.
+    idle_timeout: float = 3600.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> EngineConfig:

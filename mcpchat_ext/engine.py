@@ -48,9 +48,8 @@ def _freeze_startup_heap() -> None:
 class Engine:
     """Owns everything shared between users of one process; hands out :class:`UserWorkspace`."""
 
-    def __init__(self, config: EngineConfig, *, idle_timeout: float = 3600.0) -> None:
+    def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        self.idle_timeout = idle_timeout
         self._started = False
         self._start_lock = asyncio.Lock()
         self._stack = contextlib.AsyncExitStack()
@@ -107,7 +106,7 @@ class Engine:
                 await store.ensure_user(user)
                 return UserWorkspace(parts, user)
 
-            self.registry = UserRegistry(open_workspace, idle_timeout=self.idle_timeout)
+            self.registry = UserRegistry(open_workspace, idle_timeout=cfg.idle_timeout)
             self._stack.push_async_callback(self.registry.aclose)
             self._started = True
             log.info("mcpchat engine started: model=%s data_dir=%s", parts.model_info.label, cfg.data_dir)

@@ -21,14 +21,14 @@ from typing import Any
 log = logging.getLogger("mcpchat_ext")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-DEFAULT_WINDOW = 0.010  # seconds
+DEFAULT_WINDOW_MS = 10.0
 
 
 Key = tuple[str, str]  # (chat_id, message_id)
 
 
 class TokenCoalescer:
-    def __init__(self, send: Send, *, window: float = DEFAULT_WINDOW) -> None:
+    def __init__(self, send: Send, *, window: float = DEFAULT_WINDOW_MS / 1000) -> None:
         self._send = send
         self.window = window
         self._held: dict[Key, dict[str, Any]] = {}

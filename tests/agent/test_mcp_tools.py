@@ -13,8 +13,8 @@ from mcpchat_ext.agent import runner
 from mcpchat_ext.agent.run_context import TurnContext
 from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from tests.agent.toolkit import collect
-from tests.connections.specs import fake_stdio_spec
 from tests.fakes.openai_server import FakeOpenAI, text_reply, tool_call_reply
+from tests.mcp_servers.specs import fake_stdio_spec
 
 
 @pytest_asyncio.fixture

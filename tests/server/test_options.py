@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+
+import pytest
+from traitlets import TraitError
 
 from mcpchat_ext.app import MCPChatExtension
 from mcpchat_ext.config import EngineConfig
@@ -32,3 +36,28 @@ def test_traitlets_reach_the_engine_config() -> None:
     assert (cfg.max_context_tokens, cfg.max_tool_rounds, cfg.tool_timeout) == (1234, 3, 7.5)
     assert cfg.auto_approve == ["demo:add"] and cfg.include_demo_server is False
     assert cfg.uses_demo_model
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("tool_timeout", -1.0),
+        ("tool_timeout", 0.0),
+        ("connect_timeout", -5.0),
+        ("idle_timeout", -1.0),
+        ("max_output_chars", 0),
+        ("max_tool_rounds", 0),
+        ("max_context_tokens", -1),
+        ("token_coalesce_ms", -1.0),
+        ("token_coalesce_ms", 5000.0),
+    ],
+)
+def test_a_bad_number_is_refused_with_a_clear_error(name: str, value: float) -> None:
+    with pytest.raises(TraitError, match=rf"MCPChatExtension\.{name} must be .*got {value!r}"):
+        MCPChatExtension(**{name: value})
+
+
+def test_defaults_are_the_engine_configs() -> None:
+    app, cfg = MCPChatExtension(), EngineConfig(data_dir=Path())
+    for name in ("tool_timeout", "connect_timeout", "max_output_chars", "max_tool_rounds", "idle_timeout"):
+        assert getattr(app, name) == getattr(cfg, name), name

@@ -13,7 +13,7 @@ from langchain_core.tools import ToolException
 
 from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
-from tests.connections.calls import by_name, call
+from tests.mcp_servers.calls import by_name, call
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
 

@@ -9,8 +9,8 @@ import pytest_asyncio
 
 from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
-from tests.connections.specs import fake_stdio_spec
 from tests.fakes.mcp_http_server import HttpServer, running_http_server
+from tests.mcp_servers.specs import fake_stdio_spec
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import pytest
 
 from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
-from tests.connections.calls import by_name, call
-from tests.connections.specs import python_spec, server_children
 from tests.fakes.ports import free_port
+from tests.mcp_servers.calls import by_name, call
+from tests.mcp_servers.specs import python_spec, server_children
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
 

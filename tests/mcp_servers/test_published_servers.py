@@ -13,8 +13,8 @@ import pytest_asyncio
 
 from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from mcpchat_ext.protocol import ServerSpec
-from tests.connections.calls import by_name, call
-from tests.connections.specs import demo_spec
+from tests.mcp_servers.calls import by_name, call
+from tests.mcp_servers.specs import demo_spec
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
 

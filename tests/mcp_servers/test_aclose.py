@@ -9,8 +9,8 @@ import pytest
 from langchain_core.tools import ToolException
 
 from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
-from tests.connections.calls import by_name, call
-from tests.connections.specs import demo_spec, fake_stdio_spec, python_spec, server_children
+from tests.mcp_servers.calls import by_name, call
+from tests.mcp_servers.specs import demo_spec, fake_stdio_spec, python_spec, server_children
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
 

@@ -1,0 +1,60 @@
+"""The private APIs of other packages this project relies on, checked so that an upgrade that moves
+them fails here, loudly and by name, instead of somewhere deep in a chat turn.
+
+Each has an upper version bound in pyproject.toml; raise the bound only after this file passes
+with the new version.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+from mcp.server.fastmcp import Context, FastMCP
+
+
+def test_langgraph_sqlite_delta_helpers() -> None:
+    """agent/checkpoint.py replays delta-channel writes with the sqlite saver's own SQL helpers."""
+    from langgraph.checkpoint.sqlite import _delta
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    assert isinstance(_delta.DELTA_STAGE1_SQL, str) and "checkpoint_id" in _delta.DELTA_STAGE1_SQL
+    params = inspect.signature(_delta.build_delta_channels_writes_history).parameters
+    assert {"channels", "chain_by_ch", "seed_val_by_ch", "seeded", "stage2_rows", "serde"} <= set(params)
+    assert {"chain_lens", "has_task_path"} <= set(inspect.signature(_delta.build_delta_stage2_sql).parameters)
+    assert "_has_task_path" in inspect.getsource(AsyncSqliteSaver)
+
+
+def test_langgraph_delta_snapshot() -> None:
+    from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
+    assert _DeltaSnapshot([1, 2]).value == [1, 2]
+
+
+def test_jupyter_server_signal_stop() -> None:
+    """app.py makes SIGINT a clean stop with the server app's own handler."""
+    from jupyter_server.serverapp import ServerApp
+
+    assert callable(ServerApp._signal_stop)
+
+
+@pytest.mark.asyncio
+async def test_mcp_client_session_request_ids() -> None:
+    """mcp_servers/worker.py reads ClientSession._request_id to cancel a running request: it must
+    be the id the next request goes out with."""
+    from mcp.shared.memory import create_connected_server_and_client_session
+
+    server = FastMCP("ids")
+
+    @server.tool()
+    def whoami(ctx: Context[Any, Any, Any]) -> str:
+        return str(ctx.request_id)
+
+    async with create_connected_server_and_client_session(server._mcp_server) as session:
+        for _ in range(3):
+            expected = session._request_id
+            assert isinstance(expected, int)
+            result = await session.call_tool("whoami", {})
+            assert result.content[0].text == str(expected)  # type: ignore[union-attr]
+            assert session._request_id > expected  # (call_tool may list tools after the call)
