@@ -1,18 +1,27 @@
-import DOMPurify from 'dompurify';
-import { marked } from 'marked';
+import { Marked } from 'marked';
 import { h } from './dom';
+import { untrustedFragment } from './render/untrusted';
 
-marked.setOptions({ gfm: true, breaks: false });
+/** Our own markdown parser (not the shared global one); task-list boxes are text, not inputs. */
+const markdown = new Marked({
+  gfm: true,
+  breaks: false,
+  renderer: {
+    checkbox: (checked: boolean) => (checked ? '☑ ' : '☐ ')
+  }
+});
 
 /** Actions a code block offers besides copying (e.g. insert into a notebook cell). */
 export interface CodeActions {
   insertCode?: (code: string, language: string) => boolean | void;
 }
 
-/** Sanitized HTML of a markdown text. */
-export function markdownToHtml(text: string): string {
-  const html = marked.parse(text, { async: false }) as string;
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true } });
+/**
+ * Markdown a model (or an MCP server) wrote, as a sanitised fragment: marked passes raw HTML
+ * through, so the result goes through the strict policy of `render/untrusted.ts`.
+ */
+export function markdownFragment(text: string): DocumentFragment {
+  return untrustedFragment(markdown.parse(text, { async: false }) as string);
 }
 
 async function copyText(text: string): Promise<void> {
@@ -29,9 +38,9 @@ async function copyText(text: string): Promise<void> {
   }
 }
 
-/** Render markdown into `el`, with a toolbar on every code block. */
+/** Render untrusted markdown into `el`, with a toolbar on every code block. */
 export function renderMarkdown(el: HTMLElement, text: string, actions: CodeActions = {}): void {
-  el.innerHTML = markdownToHtml(text);
+  el.replaceChildren(markdownFragment(text));
   for (const pre of Array.from(el.querySelectorAll('pre'))) {
     const code = pre.querySelector('code');
     const source = (code ?? pre).textContent ?? '';
@@ -60,9 +69,5 @@ export function renderMarkdown(el: HTMLElement, text: string, actions: CodeActio
     const wrap = h('div', { class: 'mcpchat-code' });
     pre.replaceWith(wrap);
     wrap.append(bar, pre);
-  }
-  for (const a of Array.from(el.querySelectorAll('a'))) {
-    a.setAttribute('target', '_blank');
-    a.setAttribute('rel', 'noopener noreferrer');
   }
 }
