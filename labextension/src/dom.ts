@@ -1,7 +1,20 @@
 type Attrs = Record<string, string | number | boolean | undefined | null | EventListener>;
 type Child = Node | string | null | undefined | false;
 
-/** Create an element: `h('button', {class: 'x', 'data-testid': 'y', onclick: fn}, 'label')`. */
+/** Keys `h()` never sets: markup or script from a string. */
+const NEVER = new Set(['innerhtml', 'outerhtml', 'srcdoc']);
+/** Attributes whose string value is a URL that the browser may load or navigate to. */
+const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'background', 'ping']);
+const SAFE_URL = /^(?:https?:|mailto:|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i;
+
+/**
+ * Create an element: `h('button', {class: 'x', 'data-testid': 'y', onclick: fn}, 'label')`.
+ *
+ * Safe with untrusted strings in attribute values and children: children are text nodes, never
+ * parsed as HTML; `on*` keys take only functions (a string handler throws); `innerHTML`,
+ * `outerHTML` and `srcdoc` throw; a URL attribute keeps only http(s), mailto and relative URLs.
+ * HTML a model or server wrote goes through `render/untrusted.ts`, never through here.
+ */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Attrs = {},
@@ -12,8 +25,19 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     if (value === undefined || value === null || value === false) {
       continue;
     }
-    if (key.startsWith('on') && typeof value === 'function') {
+    const lower = key.toLowerCase();
+    if (NEVER.has(lower)) {
+      throw new Error(`h(): refusing to set ${key}`);
+    }
+    if (lower.startsWith('on')) {
+      if (typeof value !== 'function') {
+        throw new Error(`h(): ${key} takes a function, not a string`);
+      }
       el.addEventListener(key.slice(2), value as EventListener);
+    } else if (typeof value === 'function') {
+      throw new Error(`h(): ${key} is not an event`);
+    } else if (URL_ATTRS.has(lower) && !SAFE_URL.test(String(value).replace(/[\s\u0000-\u001f]/g, ''))) {
+      continue; // javascript:, data:, vbscript: ... never
     } else if (key === 'value' && 'value' in el) {
       (el as unknown as HTMLInputElement).value = String(value);
     } else if (key === 'checked' && 'checked' in el) {
