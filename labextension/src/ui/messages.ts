@@ -29,11 +29,13 @@ function toolCard(call: ToolCall, ctx: MessageContext): HTMLElement {
         ? { kind: 'error', text: status?.kind === 'rejected' ? status.text : /reject/i.test(result.content) ? 'rejected' : 'failed' }
         : { kind: 'done', text: status?.kind === 'approved' ? `${status.text} · done` : 'done' };
   }
+  const outcome = result?.status === 'error' ? 'error' : 'success';
+  // tool output (an MCP server wrote it) is shown as text, never rendered as HTML or markdown
   const resultEl = result
     ? h(
         'div',
-        { class: `mcpchat-tool-result mcpchat-result-${result.status ?? 'success'}`, 'data-testid': 'tool-result', 'data-status': result.status ?? 'success' },
-        h('div', { class: 'mcpchat-result-label' }, result.status === 'error' ? 'Error / rejection' : 'Result'),
+        { class: `mcpchat-tool-result mcpchat-result-${outcome}`, 'data-testid': 'tool-result', 'data-status': outcome },
+        h('div', { class: 'mcpchat-result-label' }, outcome === 'error' ? 'Error / rejection' : 'Result'),
         h('pre', {}, result.content),
         ctx.truncated(call.id) ? h('div', { class: 'mcpchat-note' }, 'Output was truncated.') : null
       )
@@ -54,7 +56,13 @@ function toolCard(call: ToolCall, ctx: MessageContext): HTMLElement {
   );
 }
 
-/** One message of the transcript. Tool messages render inside their call's card. */
+/**
+ * One message of the transcript. Tool messages render inside their call's card.
+ *
+ * Everything here is model or server text: assistant content goes through `renderMarkdown` (the
+ * strict policy of `render/untrusted.ts`); tool names, arguments, results and statuses are text
+ * nodes made by `h()`.
+ */
 export function renderMessage(msg: ChatMessage, ctx: MessageContext, streaming = false): HTMLElement | null {
   if (msg.role === 'tool' || msg.role === 'system') {
     return null;
@@ -83,7 +91,7 @@ export function renderMessage(msg: ChatMessage, ctx: MessageContext, streaming =
 export function renderOrphanTool(msg: ChatMessage): HTMLElement {
   return h(
     'div',
-    { class: 'mcpchat-msg mcpchat-tool', 'data-testid': 'tool-result', 'data-status': msg.status ?? 'success' },
+    { class: 'mcpchat-msg mcpchat-tool', 'data-testid': 'tool-result', 'data-status': msg.status === 'error' ? 'error' : 'success' },
     h('div', { class: 'mcpchat-result-label' }, `${msg.name ?? 'tool'}: ${msg.status === 'error' ? 'error' : 'result'}`),
     h('pre', {}, msg.content)
   );
