@@ -377,3 +377,20 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     return value
+
+
+if __name__ == "__main__":  # `python -m mcpchat_ext.protocol > labextension/schema/protocol.schema.json`
+    from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+
+    class _Schema(GenerateJsonSchema):  # a sent record has every field; a frame's `type` tag is required
+        def field_is_required(self, field: Any, total: bool) -> bool:
+            tag = len(field["schema"].get("schema", {}).get("expected", ())) == 1  # Literal["call"] = "call"
+            return self.mode == "serialization" or tag or super().field_is_required(field, total)
+
+    sent = "ServerFrame ChatInfo HistoryPage ServerStatus Settings"  # what the server sends (serialization)
+    got = "ClientFrame ServerSpec CreateChat UpdateChat ImportServers SendMessage SubmitDecisions"
+    modes: list[tuple[str, JsonSchemaMode]] = [(sent, "serialization"), (got, "validation")]
+    inputs = [(n, m, TypeAdapter(globals()[n])) for ns, m in modes for n in ns.split()]
+    top, doc = TypeAdapter.json_schemas(inputs, schema_generator=_Schema, title="mcpchat-ext wire contract")
+    doc["$defs"].update({n: s for (n, _), s in top.items() if "$ref" not in s})  # ClientFrame, ServerFrame
+    print(TypeAdapter(Any).dump_json({**doc, "version": PROTOCOL_VERSION}, indent=2).decode())
