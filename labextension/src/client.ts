@@ -1,9 +1,12 @@
 import type {
+  CallFrame,
   ChatMessage,
   ClientFrame,
   Decision,
   ErrorCode,
+  NonEmpty,
   RpcMethod,
+  RpcParams,
   RpcResults,
   ServerFrame
 } from './protocol';
@@ -43,7 +46,7 @@ export class ChatClient {
     });
   }
 
-  call<M extends RpcMethod>(method: M, params: Record<string, unknown> = {}): Promise<RpcResults[M]> {
+  call<M extends RpcMethod>(method: M, params: RpcParams[M]): Promise<RpcResults[M]> {
     const id = `${this.prefix}-${++this.seq}`;
     return new Promise<RpcResults[M]>((resolve, reject) => {
       const timer = window.setTimeout(() => {
@@ -52,7 +55,8 @@ export class ChatClient {
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       try {
-        this.transport.send({ type: 'call', id, method, params });
+        // every RpcParams type is a JSON object; TypeScript just gives interfaces no index signature
+        this.transport.send({ type: 'call', id, method, params: params as CallFrame['params'] });
       } catch (err) {
         window.clearTimeout(timer);
         this.pending.delete(id);
@@ -69,7 +73,7 @@ export class ChatClient {
     this.send({ type: 'send', chat_id: chatId, text });
   }
 
-  decide(chatId: string, decisions: Decision[]): void {
+  decide(chatId: string, decisions: NonEmpty<Decision>): void {
     this.send({ type: 'decide', chat_id: chatId, decisions });
   }
 

@@ -20,7 +20,7 @@ export function argsPreview(args: Record<string, unknown>): HTMLElement {
  * The approval panel of one paused turn: a card per pending call (Approve / Edit / Reject with
  * reason) and one "Submit decisions" for all of them.
  */
-export function renderApprovals(calls: PendingCall[], submit: (decisions: Decision[]) => void): HTMLElement {
+export function renderApprovals(calls: readonly PendingCall[], submit: (decisions: Decision[]) => void): HTMLElement {
   const states: CardState[] = [];
   const error = h('div', { class: 'mcpchat-form-error', 'data-testid': 'decision-error' });
   const submitBtn = h(

@@ -2,9 +2,9 @@ import type { ChatInfo } from '../protocol';
 import { h } from '../dom';
 
 export interface ChatListProps {
-  chats: ChatInfo[];
+  chats: readonly ChatInfo[];
   current: string | null;
-  running: Set<string>;
+  running: ReadonlySet<string>;
   search: string;
   onSearch(q: string): void;
   onNew(): void;

@@ -1,4 +1,4 @@
-import type { ServerSpec, ServerStatus } from '../protocol';
+import type { ImportServers, ServerSpec, ServerStatus } from '../protocol';
 import { h } from '../dom';
 
 export interface ServerPanelActions {
@@ -7,7 +7,7 @@ export interface ServerPanelActions {
   connect(name: string): Promise<void>;
   remove(name: string): Promise<void>;
   add(spec: ServerSpec): Promise<void>;
-  importConfig(doc: unknown, replace: boolean): Promise<void>;
+  importConfig(doc: ImportServers): Promise<void>;
 }
 
 const STATE_LABEL: Record<string, string> = {
@@ -161,6 +161,24 @@ function addForm(actions: ServerPanelActions): HTMLElement {
   );
 }
 
+const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+
+/** The `servers.import` params from a pasted Claude Desktop config; throws when it has no `mcpServers`. */
+function importDoc(doc: unknown, replace: boolean): ImportServers {
+  const servers = isObject(doc) ? doc.mcpServers : undefined;
+  if (!isObject(servers)) {
+    throw new Error('Expected {"mcpServers": {"<name>": {"command": ..., "args": [...]}, ...}}');
+  }
+  const mcpServers: ImportServers['mcpServers'] = {};
+  for (const [name, spec] of Object.entries(servers)) {
+    if (!isObject(spec)) {
+      throw new Error(`mcpServers.${name} is not an object`);
+    }
+    mcpServers[name] = spec;
+  }
+  return { mcpServers, replace };
+}
+
 function importForm(actions: ServerPanelActions): HTMLElement {
   const area = h('textarea', {
     rows: 6,
@@ -173,16 +191,16 @@ function importForm(actions: ServerPanelActions): HTMLElement {
   const submit = h('button', { class: 'mcpchat-btn mcpchat-primary', 'data-testid': 'import-submit' }, 'Import');
   submit.addEventListener('click', () => {
     error.textContent = '';
-    let doc: unknown;
+    let doc: ImportServers;
     try {
-      doc = JSON.parse(area.value);
+      doc = importDoc(JSON.parse(area.value), replace.checked);
     } catch (err) {
-      error.textContent = `Not valid JSON: ${(err as Error).message}`;
+      error.textContent = err instanceof SyntaxError ? `Not valid JSON: ${err.message}` : (err as Error).message;
       return;
     }
     submit.disabled = true;
     actions
-      .importConfig(doc, replace.checked)
+      .importConfig(doc)
       .then(() => (area.value = ''))
       .catch(err => (error.textContent = (err as Error).message))
       .finally(() => (submit.disabled = false));
@@ -202,7 +220,7 @@ export function createServerForms(actions: ServerPanelActions): HTMLElement[] {
 
 /** The MCP server picker of the open chat, plus the (persistent) add / import forms. */
 export function renderServerPanel(
-  servers: ServerStatus[],
+  servers: readonly ServerStatus[],
   chatServers: string[] | null,
   actions: ServerPanelActions,
   forms: HTMLElement[],

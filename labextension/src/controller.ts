@@ -1,0 +1,268 @@
+/**
+ * What the chat UI does, without the DOM: applies server frames to the {@link ChatStore} and
+ * runs their consequences (load everything after `welcome`, open another chat when the open one
+ * went away), and performs the user's actions through the {@link ChatClient} (RPC calls and turn
+ * frames), putting the answers into the store. Failures become the chat error (`flash`).
+ */
+import { ChatClient, RpcError } from './client';
+import * as act from './model/actions';
+import { connectionChanged } from './model/reducer';
+import { ChatState, currentChat, isBusy } from './model/state';
+import { ChatStore } from './model/store';
+import type { ConnectionState } from './transport';
+import { nonEmpty, type Decision, type ImportServers, type ServerFrame, type ServerSpec } from './protocol';
+
+export interface ControllerHooks {
+  /** The user opened another chat. */
+  onChatSelected?(chatId: string | null): void;
+  /** A chat is about to be opened (the view may hide the chat list on narrow screens). */
+  beforeSelect?(): void;
+  /** Chats and servers were loaded after a `welcome`. */
+  onReady?(): void;
+}
+
+function message(err: unknown): string {
+  return err instanceof RpcError || err instanceof Error ? err.message : String(err);
+}
+
+export class ChatController {
+  private historySeq = 0;
+
+  constructor(
+    readonly client: ChatClient,
+    readonly store: ChatStore,
+    private hooks: ControllerHooks = {}
+  ) {}
+
+  get state(): ChatState {
+    return this.store.state;
+  }
+
+  private update(change: (s: ChatState) => ChatState): void {
+    this.store.update(change);
+  }
+
+  // ------------------------------------------------------------------ from the server
+
+  handleFrame(frame: ServerFrame): void {
+    this.store.dispatch(frame);
+    if (frame.type === 'welcome') {
+      void this.refreshAll();
+    } else if (frame.type === 'chats_changed') {
+      const { chatId, chats } = this.state;
+      if (chatId && !chats.some(c => c.id === chatId)) {
+        void this.selectChat(chats[0]?.id ?? null); // the open chat was deleted elsewhere
+      }
+    }
+  }
+
+  connectionChanged(conn: ConnectionState, detail?: string): void {
+    this.update(s => connectionChanged(s, conn, detail ?? ''));
+  }
+
+  /** Load chats and servers, then the open chat's history (or open the newest chat). */
+  async refreshAll(): Promise<void> {
+    try {
+      const epoch = this.state.chatsEpoch;
+      const [chats, servers] = await Promise.all([this.client.call('chats.list', {}), this.client.call('servers.list', {})]);
+      this.update(s => act.chatsListed(act.setServers(s, servers), chats, epoch)); // older than a local change: kept
+      const { chatId, chats: known } = this.state;
+      if (chatId && known.some(c => c.id === chatId)) {
+        await this.loadHistory(chatId);
+      } else if (chatId || known.length) {
+        await this.selectChat(known[0]?.id ?? null); // the newest, or none when the open one is gone
+      }
+      this.hooks.onReady?.();
+    } catch (err) {
+      this.update(s => act.setGlobalError(s, `Could not load chats: ${message(err)}`));
+    }
+  }
+
+  // ------------------------------------------------------------------ chats
+
+  async selectChat(chatId: string | null): Promise<void> {
+    const changed = chatId !== this.state.chatId;
+    this.hooks.beforeSelect?.();
+    this.update(s => act.selectChat(s, chatId));
+    if (changed) {
+      this.hooks.onChatSelected?.(chatId);
+    }
+    if (chatId) {
+      await this.loadHistory(chatId);
+    }
+  }
+
+  private async loadHistory(chatId: string): Promise<void> {
+    const seq = ++this.historySeq;
+    const current = () => seq === this.historySeq && chatId === this.state.chatId;
+    this.update(s => act.historyLoading(s, true));
+    try {
+      const page = await this.client.call('chats.history', { chat_id: chatId });
+      if (current()) {
+        this.update(s => act.historyLoaded(s, page));
+      }
+    } catch (err) {
+      if (current()) {
+        this.update(s => act.setChatError(s, { code: 'load', text: `Could not load this chat: ${message(err)}` }));
+      }
+    } finally {
+      if (seq === this.historySeq) {
+        this.update(s => act.historyLoading(s, false));
+      }
+    }
+  }
+
+  /** Create a chat and open it; false when that failed. */
+  async newChat(): Promise<boolean> {
+    try {
+      const chat = await this.client.call('chats.create', {});
+      this.update(s => act.upsertChat(s, chat));
+      await this.selectChat(chat.id);
+      return true;
+    } catch (err) {
+      this.flash(`Could not create a chat: ${message(err)}`);
+      return false;
+    }
+  }
+
+  async renameChat(chatId: string, title: string): Promise<void> {
+    this.update(s => act.renameOptimistic(s, chatId, title)); // the server's answer follows
+    try {
+      const chat = await this.client.call('chats.update', { chat_id: chatId, title });
+      this.update(s => act.upsertChat(s, chat));
+    } catch (err) {
+      this.flash(`Could not rename: ${message(err)}`);
+    }
+  }
+
+  async deleteChat(chatId: string): Promise<void> {
+    try {
+      await this.client.call('chats.delete', { chat_id: chatId });
+      this.update(s => act.removeChat(s, chatId));
+      if (this.state.chatId === chatId) {
+        await this.selectChat(this.state.chats[0]?.id ?? null);
+      }
+    } catch (err) {
+      this.flash(`Could not delete: ${message(err)}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ turns
+
+  /** Send a message to the open chat (a new one when none is open); true once it was sent. */
+  async send(text: string): Promise<boolean> {
+    if (!text || isBusy(this.state)) {
+      return false;
+    }
+    if (!this.state.chatId) {
+      await this.newChat();
+    }
+    const chatId = this.state.chatId;
+    if (!chatId) {
+      return false;
+    }
+    try {
+      this.client.sendMessage(chatId, text);
+      this.update(s => act.turnRequested(act.setChatError(s, null), chatId));
+      return true;
+    } catch (err) {
+      this.flash(`Not sent: ${message(err)}`);
+      return false;
+    }
+  }
+
+  stop(): void {
+    const chatId = this.state.chatId;
+    if (!chatId) {
+      return;
+    }
+    try {
+      this.client.stop(chatId);
+    } catch (err) {
+      this.flash(`Could not stop: ${message(err)}`);
+    }
+  }
+
+  /** Send the decisions for the open chat's pending calls; false when they could not be sent. */
+  decide(decisions: Decision[]): boolean {
+    const chatId = this.state.chatId;
+    const all = nonEmpty(decisions);
+    if (!chatId || !all) {
+      return true; // nothing to send
+    }
+    try {
+      this.client.decide(chatId, all);
+      this.update(s => act.turnRequested(s, chatId));
+      return true;
+    } catch (err) {
+      this.flash(`Decisions not sent: ${message(err)}`);
+      return false;
+    }
+  }
+
+  // ------------------------------------------------------------------ MCP servers
+
+  /** Use a server in the open chat, or stop using it; false when that failed. */
+  async toggleServer(name: string, on: boolean): Promise<boolean> {
+    const chat = currentChat(this.state);
+    if (!chat) {
+      return true;
+    }
+    const servers = on ? [...new Set([...chat.servers, name])] : chat.servers.filter(s => s !== name);
+    try {
+      const updated = await this.client.call('chats.update', { chat_id: chat.id, servers });
+      this.update(s => act.upsertChat(s, updated));
+      return true;
+    } catch (err) {
+      this.flash(`Could not change servers: ${message(err)}`);
+      return false;
+    }
+  }
+
+  async connectServer(name: string): Promise<void> {
+    try {
+      const status = await this.client.call('servers.connect', { name });
+      this.update(s => act.upsertServer(s, status));
+    } catch (err) {
+      this.flash(`Could not connect ${name}: ${message(err)}`);
+    }
+  }
+
+  async removeServer(name: string): Promise<void> {
+    try {
+      await this.client.call('servers.remove', { name });
+      this.update(s => act.removeServer(s, name));
+    } catch (err) {
+      this.flash(`Could not remove ${name}: ${message(err)}`);
+    }
+  }
+
+  /** Add a server (and use it in the open chat); throws when the server refuses it. */
+  async addServer(spec: ServerSpec): Promise<boolean> {
+    const status = await this.client.call('servers.add', spec);
+    this.update(s => act.upsertServer(s, status));
+    const chat = currentChat(this.state);
+    return chat && !chat.servers.includes(status.name) ? this.toggleServer(status.name, true) : true;
+  }
+
+  /** Import a Claude Desktop config; throws when the server refuses it. */
+  async importServers(doc: ImportServers): Promise<void> {
+    const statuses = await this.client.call('servers.import', doc);
+    this.update(s => statuses.reduce(act.upsertServer, s));
+  }
+
+  // ------------------------------------------------------------------ errors
+
+  /** Show an error of the UI's own under the chat. */
+  flash(text: string): void {
+    this.update(s => act.setChatError(s, { code: 'ui', text }));
+  }
+
+  dismissChatError(): void {
+    this.update(s => act.setChatError(s, null));
+  }
+
+  dismissGlobalError(): void {
+    this.update(s => act.setGlobalError(s, ''));
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The UI's own changes to the chat state (answers to its RPC calls, opening a chat, errors of
+ * its actions). Pure functions like ./reducer.ts: a new state, the input untouched.
+ */
+import type { ChatInfo, HistoryPage, ServerStatus } from '../protocol';
+import { AWAITING, ChatError, ChatState, upsertBy, withEntries, withItem } from './state';
+
+/** The answer of `chats.list`, asked when `chatsEpoch` was `epoch`: ignored when older than a local change. */
+export function chatsListed(state: ChatState, chats: ChatInfo[], epoch: number): ChatState {
+  return epoch === state.chatsEpoch ? { ...state, chats, chatsEpoch: state.chatsEpoch + 1 } : state;
+}
+
+/** A chat created, renamed or re-configured here (the server's answer). */
+export function upsertChat(state: ChatState, chat: ChatInfo): ChatState {
+  return { ...state, chats: upsertBy(state.chats, chat, c => c.id, true), chatsEpoch: state.chatsEpoch + 1 };
+}
+
+export function removeChat(state: ChatState, chatId: string): ChatState {
+  return { ...state, chats: state.chats.filter(c => c.id !== chatId), chatsEpoch: state.chatsEpoch + 1 };
+}
+
+/** The title shown until the server answers the rename (the answer is applied with `upsertChat`). */
+export function renameOptimistic(state: ChatState, chatId: string, title: string): ChatState {
+  return { ...state, chats: state.chats.map(c => (c.id === chatId ? { ...c, title } : c)) };
+}
+
+export function setServers(state: ChatState, servers: ServerStatus[]): ChatState {
+  return { ...state, servers };
+}
+
+export function upsertServer(state: ChatState, status: ServerStatus): ChatState {
+  return { ...state, servers: upsertBy(state.servers, status, s => s.name) };
+}
+
+export function removeServer(state: ChatState, name: string): ChatState {
+  return { ...state, servers: state.servers.filter(s => s.name !== name) };
+}
+
+/** Open another chat (or none): its messages are loaded next (`historyLoading`, `historyLoaded`). */
+export function selectChat(state: ChatState, chatId: string | null): ChatState {
+  return {
+    ...state,
+    chatId,
+    messages: [],
+    notes: [],
+    pending: [],
+    callStatus: new Map(),
+    truncated: new Set(),
+    streamingId: null,
+    chatError: null
+  };
+}
+
+export function historyLoading(state: ChatState, loading: boolean): ChatState {
+  return state.loadingHistory === loading ? state : { ...state, loadingHistory: loading };
+}
+
+/** A history page of the open chat; messages that streamed in while it loaded are kept after it. */
+export function historyLoaded(state: ChatState, page: HistoryPage): ChatState {
+  if (page.chat.id !== state.chatId) {
+    return state;
+  }
+  const known = new Set(page.messages.map(m => m.id));
+  const live = state.messages.filter(m => !known.has(m.id));
+  return upsertChat(
+    {
+      ...state,
+      messages: [...page.messages, ...live],
+      pending: page.pending,
+      callStatus: withEntries(state.callStatus, page.pending.map(c => [c.id, AWAITING]))
+    },
+    page.chat
+  );
+}
+
+/** A message or decisions were sent for `chatId`: its turn runs (until the server says otherwise). */
+export function turnRequested(state: ChatState, chatId: string): ChatState {
+  const running = withItem(state.running, chatId, true);
+  return running === state.running ? state : { ...state, running };
+}
+
+export function setChatError(state: ChatState, chatError: ChatError | null): ChatState {
+  return { ...state, chatError };
+}
+
+export function setGlobalError(state: ChatState, globalError: string): ChatState {
+  return { ...state, globalError };
+}
