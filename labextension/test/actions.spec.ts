@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import * as act from '../src/model/actions';
+import { reduce } from '../src/model/reducer';
+import { chat, message, openChat, pending, server } from './fixtures';
+
+describe('a chats.list answer older than a local change', () => {
+  it('is not applied over a chat created meanwhile', () => {
+    const start = openChat();
+    const epoch = start.chatsEpoch; // chats.list asked now ...
+    const created = act.upsertChat(start, chat('c9', 'created meanwhile'));
+    const answered = act.chatsListed(created, [chat('c1'), chat('c2')], epoch); // ... answered without c9
+    expect(answered).toBe(created);
+    expect(answered.chats.map(c => c.id)).toEqual(['c9', 'c1', 'c2']);
+  });
+
+  it('is not applied over a rename, a deletion or a chats_changed frame', () => {
+    const start = openChat();
+    const epoch = start.chatsEpoch;
+    const stale = [chat('c1', 'old title'), chat('c2')];
+    const renamed = act.upsertChat(start, chat('c1', 'new title'));
+    expect(act.chatsListed(renamed, stale, epoch).chats[0].title).toBe('new title');
+    const deleted = act.removeChat(start, 'c2');
+    expect(act.chatsListed(deleted, stale, epoch).chats.map(c => c.id)).toEqual(['c1']);
+    const pushed = reduce(start, { type: 'chats_changed', chats: [chat('c1', 'pushed')] });
+    expect(act.chatsListed(pushed, stale, epoch).chats.map(c => c.title)).toEqual(['pushed']);
+  });
+
+  it('is applied when nothing changed meanwhile', () => {
+    const start = openChat();
+    const s = act.chatsListed(start, [chat('c3')], start.chatsEpoch);
+    expect(s.chats.map(c => c.id)).toEqual(['c3']);
+    expect(s.chatsEpoch).toBe(start.chatsEpoch + 1);
+  });
+});
+
+describe('chat actions', () => {
+  it('upsertChat puts a new chat first and replaces a known one in place', () => {
+    const s = act.upsertChat(act.upsertChat(openChat(), chat('c3')), chat('c2', 'renamed'));
+    expect(s.chats.map(c => `${c.id}:${c.title}`)).toEqual(['c3:c3', 'c1:c1', 'c2:renamed']);
+  });
+
+  it('renameOptimistic shows the title without claiming the list changed', () => {
+    const start = openChat();
+    const s = act.renameOptimistic(start, 'c1', 'draft');
+    expect(s.chats[0].title).toBe('draft');
+    expect(s.chatsEpoch).toBe(start.chatsEpoch);
+  });
+
+  it("selectChat forgets the previous chat's messages, calls and errors", () => {
+    const busy = openChat({
+      messages: [message('u1', 'user', 'q')],
+      pending: [pending('t1')],
+      streamingId: 'm1',
+      chatError: { code: 'ui', text: 'x' }
+    });
+    const s = act.selectChat(busy, 'c2');
+    expect(s).toMatchObject({ chatId: 'c2', messages: [], pending: [], streamingId: null, chatError: null });
+    expect(s.callStatus.size).toBe(0);
+  });
+
+  it('historyLoaded keeps messages that streamed in while it loaded, and the pending calls', () => {
+    const live = message('m9', 'assistant', 'streaming');
+    const s = act.historyLoaded(openChat({ messages: [live] }), {
+      chat: chat('c1', 'loaded'),
+      messages: [message('u1', 'user', 'q')],
+      total: 1,
+      offset: 0,
+      pending: [pending('t1')]
+    });
+    expect(s.messages.map(m => m.id)).toEqual(['u1', 'm9']);
+    expect(s.pending.map(p => p.id)).toEqual(['t1']);
+    expect(s.callStatus.get('t1')?.kind).toBe('pending');
+    expect(s.chats[0].title).toBe('loaded');
+  });
+
+  it('historyLoaded of a chat that is no longer open changes nothing', () => {
+    const start = openChat();
+    const page = { chat: chat('c2'), messages: [message('x', 'user', 'q')], total: 1, offset: 0, pending: [] };
+    expect(act.historyLoaded(start, page)).toBe(start);
+  });
+
+  it('turnRequested marks the chat running (once)', () => {
+    const s = act.turnRequested(openChat(), 'c1');
+    expect(s.running.has('c1')).toBe(true);
+    expect(act.turnRequested(s, 'c1')).toBe(s);
+  });
+});
+
+describe('server actions', () => {
+  it('upsertServer replaces by name or appends; removeServer drops it', () => {
+    let s = act.setServers(openChat(), [server('a'), server('b')]);
+    s = act.upsertServer(s, server('a', 'error'));
+    s = act.upsertServer(s, server('c'));
+    expect(s.servers.map(x => `${x.name}:${x.state}`)).toEqual(['a:error', 'b:ready', 'c:ready']);
+    expect(act.removeServer(s, 'b').servers.map(x => x.name)).toEqual(['a', 'c']);
+  });
+});

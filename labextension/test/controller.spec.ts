@@ -1,0 +1,119 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChatClient } from '../src/client';
+import { ChatController } from '../src/controller';
+import { initialState } from '../src/model/state';
+import { ChatStore } from '../src/model/store';
+import type { CallFrame, ClientFrame, ServerFrame } from '../src/protocol';
+import { ConnectionState, Emitter, Transport } from '../src/transport';
+import { chat, server } from './fixtures';
+
+/** A transport whose calls the test answers by hand. */
+class FakeTransport implements Transport {
+  sent: ClientFrame[] = [];
+  state: ConnectionState = 'open';
+  private frames = new Emitter<[ServerFrame]>();
+  private states = new Emitter<[ConnectionState, string | undefined]>();
+
+  send(frame: ClientFrame): void {
+    this.sent.push(frame);
+  }
+  onFrame(cb: (frame: ServerFrame) => void) {
+    return this.frames.on(cb);
+  }
+  onState(cb: (state: ConnectionState, detail?: string) => void) {
+    return this.states.on(cb);
+  }
+  reconnect(): void {}
+  dispose(): void {}
+
+  emit(frame: ServerFrame): void {
+    this.frames.emit(frame);
+  }
+  /** The call frames of `method` sent so far. */
+  calls(method: CallFrame['method']): CallFrame[] {
+    return this.sent.filter((f): f is CallFrame => f.type === 'call' && f.method === method);
+  }
+  answer(frame: CallFrame, result: unknown): void {
+    this.emit({ type: 'result', id: frame.id, result });
+  }
+}
+
+const last = <T>(items: T[]): T | undefined => items[items.length - 1];
+const flush = () => new Promise(resolve => setTimeout(resolve, 0));
+const model = { name: 'demo', base_url: null, demo: true, label: 'Offline demo model' };
+
+describe('ChatController', () => {
+  let transport: FakeTransport;
+  let store: ChatStore;
+  let ctl: ChatController;
+
+  beforeEach(() => {
+    vi.stubGlobal('window', globalThis); // ChatClient times its calls with window.setTimeout
+    transport = new FakeTransport();
+    const client = new ChatClient(transport);
+    store = new ChatStore(initialState(null, 'open'));
+    ctl = new ChatController(client, store);
+    transport.onFrame(frame => ctl.handleFrame(frame));
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('a chats.list answer older than a chat created meanwhile does not remove that chat', async () => {
+    transport.emit({ type: 'welcome', protocol: 1, user: 'alice', model }); // asks chats.list + servers.list
+    const [list] = transport.calls('chats.list');
+    expect(list).toBeDefined();
+
+    const created = ctl.newChat();
+    transport.answer(transport.calls('chats.create')[0], chat('new', 'created meanwhile'));
+    await flush();
+    expect(store.state.chats.map(c => c.id)).toEqual(['new']);
+
+    transport.answer(list, [chat('old')]); // the server listed before the chat was created
+    transport.answer(transport.calls('servers.list')[0], [server('demo')]);
+    await flush();
+    expect(store.state.chats.map(c => c.id)).toEqual(['new']);
+    expect(store.state.servers.map(s => s.name)).toEqual(['demo']);
+    expect(store.state.chatId).toBe('new');
+
+    for (const h of transport.calls('chats.history')) {
+      transport.answer(h, { chat: chat('new'), messages: [], total: 0, offset: 0, pending: [] });
+    }
+    expect(await created).toBe(true);
+  });
+
+  it('after welcome it opens the newest chat and loads its history', async () => {
+    const ready = vi.fn();
+    ctl = new ChatController(ctl.client, store, { onReady: ready });
+    void ctl.refreshAll();
+    transport.answer(transport.calls('chats.list')[0], [chat('c1'), chat('c2')]);
+    transport.answer(transport.calls('servers.list')[0], []);
+    await flush();
+    expect(store.state.chatId).toBe('c1');
+    const [history] = transport.calls('chats.history');
+    expect(history.params).toEqual({ chat_id: 'c1' });
+    transport.answer(history, { chat: chat('c1'), messages: [], total: 0, offset: 0, pending: [] });
+    await flush();
+    expect(ready).toHaveBeenCalledOnce();
+    expect(store.state.loadingHistory).toBe(false);
+  });
+
+  it('opens the newest chat when chats_changed drops the open one', async () => {
+    store.update(s => ({ ...s, chats: [chat('c1'), chat('c2')], chatId: 'c1' }));
+    transport.emit({ type: 'chats_changed', chats: [chat('c2')] });
+    expect(store.state.chatId).toBe('c2');
+    expect(last(transport.calls('chats.history'))?.params).toEqual({ chat_id: 'c2' });
+  });
+
+  it('send and decide send turn frames and mark the chat running', () => {
+    store.update(s => ({ ...s, chats: [chat('c1')], chatId: 'c1' }));
+    void ctl.send('add 2 and 3');
+    expect(last(transport.sent)).toEqual({ type: 'send', chat_id: 'c1', text: 'add 2 and 3' });
+    expect(store.state.running.has('c1')).toBe(true);
+    expect(ctl.decide([])).toBe(true);
+    expect(transport.sent).toHaveLength(1); // no empty decide frame
+    ctl.decide([{ call_id: 't1', action: 'approve' }]);
+    expect(last(transport.sent)).toEqual({ type: 'decide', chat_id: 'c1', decisions: [{ call_id: 't1', action: 'approve' }] });
+  });
+});
