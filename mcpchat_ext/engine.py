@@ -27,6 +27,7 @@ log = logging.getLogger("mcpchat_ext")
 def _import_engine_modules(real_model: bool) -> None:
     for name in (".agent.checkpoint", ".agent.graph", ".agent.models", ".users.registry", ".store"):
         importlib.import_module(name, __package__)
+    importlib.import_module("jsonschema")  # checks edited tool arguments (seconds to import)
     if real_model:  # what ChatOpenAI imports lazily on its first request
         for name in ("langchain_openai", "openai.types.responses", "openai.types.chat"):
             importlib.import_module(name)

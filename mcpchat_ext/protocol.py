@@ -90,11 +90,12 @@ class ChatInfo(_Model):
 
 
 class ToolCall(_Model):
-    id: str
-    name: str  # prefixed tool name
-    server: str | None = None
+    id: str  # unique within the chat
+    name: str  # the name the model used (unique within the chat, see agent/toolset.py)
+    server: str | None = None  # identity: server and its own tool name (None: no such tool)
     tool: str | None = None
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, Any] = Field(default_factory=dict)  # the arguments that run (or ran)
+    original_args: dict[str, Any] | None = None  # the model's own, when the user edited them
 
 
 class PendingCall(ToolCall):
@@ -119,6 +120,8 @@ class HistoryPage(_Model):
     total: int
     offset: int  # index of messages[0] in the whole history
     pending: list[PendingCall] = Field(default_factory=list)
+    # the last reply was cut short (the server stopped mid-reply): the UI offers Retry
+    interrupted: bool = False
 
 
 class Decision(_Model):
@@ -126,6 +129,7 @@ class Decision(_Model):
     action: Literal["approve", "edit", "reject"]
     args: dict[str, Any] | None = None  # required for "edit"
     reason: str | None = None  # for "reject"
+    rule: str | None = None  # set by the server when an approval rule decided (auto)
 
 
 class ModelInfo(_Model):

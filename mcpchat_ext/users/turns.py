@@ -68,7 +68,6 @@ class TurnManager:
         self._store = store
         self._graph = graph
         self._servers = servers
-        self._tool_info = servers.connections.tool_info
         self.policy = policy
         self._options = options
         self._hooks = hooks
@@ -115,6 +114,21 @@ class TurnManager:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.shield(task)
 
+    async def recover(self, chat_id: str, thread_id: str) -> StateSnapshot:
+        """The thread's state; a run that a crash cut short (this process runs nothing there) is
+        settled first: its started calls are answered as interrupted, never offered again."""
+        state = await runner.load_state(self._graph, thread_id)
+        if not runner.unfinished(state) or self.running(chat_id):
+            return state
+        async with self._lock(chat_id):
+            if self.running(chat_id):
+                return state
+            state = await runner.load_state(self._graph, thread_id)
+            if runner.unfinished(state):
+                await runner.settle(self._graph, thread_id, state)
+                state = await runner.load_state(self._graph, thread_id)
+            return state
+
     # -- starting and stopping --------------------------------------------------------------
 
     async def _idle_chat(self, chat_id: str, busy: str) -> tuple[p.ChatInfo, str]:
@@ -134,7 +148,7 @@ class TurnManager:
             state: StateSnapshot | None = None
             if chat_id not in self._settled:
                 try:
-                    state = await runner.check_send(self._graph, thread_id, self._tool_info)
+                    state = await runner.check_send(self._graph, thread_id)
                 except Conflict:
                     self.set_pending(chat_id, True)
                     raise
@@ -144,7 +158,7 @@ class TurnManager:
         """Resume a paused turn with a decision for every pending tool call."""
         async with self._lock(chat_id):
             chat, thread_id = await self._idle_chat(chat_id, "a reply is still being generated in this chat")
-            pending = await runner.check_decide(self._graph, thread_id, decisions, self._tool_info)
+            pending = await runner.check_decide(self._graph, thread_id, decisions)
             by_id = {c.id: c for c in pending}
             for d in decisions:
                 await self._store.record_decision(self.user, chat_id, by_id[d.call_id], d)
@@ -209,7 +223,8 @@ class TurnManager:
         try:
             context = TurnContext(
                 tools=await self._servers.tools_for(chat),
-                auto_approve=self.policy,
+                policy=self.policy,
+                auto_runs=self.policy.may_allow,
                 system_prompt=opts.system_prompt,
                 max_tool_rounds=opts.max_tool_rounds,
                 max_context_tokens=opts.max_context_tokens,
@@ -222,7 +237,6 @@ class TurnManager:
                 user_text=user_text,
                 decisions=decisions,
                 state=state,
-                tool_info=self._tool_info,
             ):
                 if isinstance(frame, p.ApprovalRequiredFrame):
                     self.set_pending(chat_id, True)
