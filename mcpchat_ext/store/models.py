@@ -81,3 +81,17 @@ class ApprovalRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     auto: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RunLease(Base):
+    """Which process runs a chat's turn now: a chat's turns may be started from the Jupyter server
+    and from a notebook kernel (the widget or the Python API) on the same files, and a decided
+    tool call must run in one of them only. ``expires_at`` lets a crashed holder's lease lapse;
+    ``turns`` counts the turns ever started, so a process sees that another one ran in between."""
+
+    __tablename__ = "run_leases"
+
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    turns: Mapped[int] = mapped_column(Integer, default=0)

@@ -27,6 +27,7 @@ from sqlalchemy.pool import StaticPool
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
+from .leases import Leases, new_owner
 from .models import ApprovalRecord, Base, Chat, MCPServer, User, utcnow
 
 
@@ -113,6 +114,8 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # this process's run leases of chats (shared with other processes on the same files)
+        self.leases = Leases(self._sessions, owner=new_owner())
 
     @classmethod
     async def open(cls, url: str) -> Store:
