@@ -81,6 +81,7 @@ class Engine:
             from .agent.graph import build_graph
             from .agent.models import make_model, model_info
             from .store import Store
+            from .users.admin_rules import parse_admin_rules
             from .users.registry import UserRegistry
             from .users.workspace import EngineParts, UserWorkspace
 
@@ -100,6 +101,7 @@ class Engine:
                 checkpointer=checkpointer,
                 catalog=self.catalog,
                 model_info=model_info(cfg),
+                admin_rules=parse_admin_rules(cfg.approval_rules, cfg.auto_approve),
             )
             _freeze_startup_heap()
 

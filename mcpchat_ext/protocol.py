@@ -130,6 +130,26 @@ class Decision(_Model):
     args: dict[str, Any] | None = None  # required for "edit"
     reason: str | None = None  # for "reject"
     rule: str | None = None  # set by the server when an approval rule decided (auto)
+    # also make a rule of it: approve -> allow, reject -> deny ("block"), in this chat or always
+    remember: Literal["chat", "always"] | None = None
+
+
+RuleAction = Literal["allow", "ask", "deny"]
+
+
+class NewRule(_Model):
+    """An approval rule for a server's tool (``*``: every tool of the server)."""
+
+    server: str = Field(min_length=1, max_length=64)
+    tool: str = Field(default="*", min_length=1, max_length=255)
+    action: RuleAction
+    chat_id: str | None = None  # None: in every chat
+
+
+class ApprovalRule(NewRule):
+    id: str
+    source: Literal["user", "admin"] = "user"  # an administrator's rule overrides the user's
+    created_at: datetime | None = None
 
 
 class ModelInfo(_Model):
@@ -198,6 +218,9 @@ RpcMethod = Literal[
     "servers.connect",  # {"name"} -> ServerStatus  (connects / reconnects now)
     "servers.import",  # ImportServers -> list[ServerStatus]
     "settings.get",  # {} -> Settings
+    "rules.list",  # {} -> list[ApprovalRule] (the administrator's first, then the user's)
+    "rules.add",  # NewRule -> ApprovalRule
+    "rules.remove",  # {"id"} -> {"removed": id}
 ]
 RPC_METHODS: tuple[str, ...] = RpcMethod.__args__  # type: ignore[attr-defined]
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .models import RunLease
+from .timestamps import aware
 
 HOST = socket.gethostname()
 
@@ -41,10 +42,6 @@ def _holder_gone(owner: str) -> bool:
     return False
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
 class Leases:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, owner: str, ttl: float = 30.0) -> None:
         self._sessions = sessions
@@ -66,7 +63,7 @@ class Leases:
                         RunLease(chat_id=chat_id, owner=self.owner, expires_at=self._expiry(), turns=1)
                     )
                     return 1
-                free = row.owner == self.owner or _aware(row.expires_at) < now or _holder_gone(row.owner)
+                free = row.owner == self.owner or aware(row.expires_at) < now or _holder_gone(row.owner)
                 if not free:
                     return None
                 # compare-and-set: only if nobody took it since we read it

@@ -25,7 +25,7 @@ from ..agent.run_context import TurnContext
 from ..errors import BadRequest, ChatExtError, Conflict, NotFound
 from ..store import Store
 from .fanout import Subscriber
-from .policy import AutoApprovePolicy
+from .rules import UserRules
 from .servers import UserServers
 
 log = logging.getLogger("mcpchat_ext")
@@ -64,7 +64,7 @@ class TurnManager:
         store: Store,
         graph: AgentGraph,
         servers: UserServers,
-        policy: AutoApprovePolicy,
+        rules: UserRules,
         options: TurnOptions,
         hooks: TurnHooks,
     ) -> None:
@@ -72,7 +72,7 @@ class TurnManager:
         self._store = store
         self._graph = graph
         self._servers = servers
-        self.policy = policy
+        self._rules = rules
         self._options = options
         self._hooks = hooks
         self._turns: dict[str, asyncio.Task[None]] = {}
@@ -196,6 +196,7 @@ class TurnManager:
                 raise
             by_id = {c.id: c for c in pending}
             for d in decisions:
+                await self._rules.remember(chat_id, by_id[d.call_id], d)
                 await self._store.record_decision(self.user, chat_id, by_id[d.call_id], d)
             self.set_pending(chat_id, False)
             await self._hooks.broadcast(
@@ -257,10 +258,11 @@ class TurnManager:
         opts = self._options
         chat_id = chat.id
         try:
+            policy = await self._rules.policy_for(chat_id)
             context = TurnContext(
                 tools=await self._servers.tools_for(chat),
-                policy=self.policy,
-                auto_runs=self.policy.may_allow,
+                policy=policy,
+                auto_runs=policy.may_allow,
                 system_prompt=opts.system_prompt,
                 max_tool_rounds=opts.max_tool_rounds,
                 max_context_tokens=opts.max_context_tokens,

@@ -21,8 +21,9 @@ from ..config import EngineConfig
 from ..errors import BadRequest
 from ..mcp_servers.manager import MCPConnectionManager
 from ..store import Store
+from .admin_rules import AdminRule
 from .fanout import Fanout, Subscriber
-from .policy import AutoApprovePolicy
+from .rules import UserRules
 from .servers import UserServers
 from .turns import DEFAULT_TITLE, TurnHooks, TurnManager, TurnOptions
 
@@ -37,6 +38,7 @@ class EngineParts:
     checkpointer: BaseCheckpointSaver[str]
     catalog: list[p.ServerSpec]
     model_info: p.ModelInfo
+    admin_rules: list[AdminRule]
 
 
 class UserWorkspace:
@@ -61,12 +63,13 @@ class UserWorkspace:
             connections=self.connections,
             broadcast=self.broadcast,
         )
+        self.rules: UserRules = UserRules(user=user, store=parts.store, admin=parts.admin_rules)
         self.turns: TurnManager = TurnManager(
             user=user,
             store=parts.store,
             graph=parts.graph,
             servers=self.servers,
-            policy=AutoApprovePolicy(cfg.auto_approve),
+            rules=self.rules,
             options=TurnOptions(
                 system_prompt=cfg.system_prompt,
                 max_tool_rounds=cfg.max_tool_rounds,

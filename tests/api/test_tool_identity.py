@@ -107,7 +107,7 @@ async def test_colliding_names_card_run_and_audit_agree(
     frames = [f async for f in chat.send("run the a tool")]
     [auto] = [f for f in frames if isinstance(f, p.ApprovalDecidedFrame)]
     assert auto.auto and (auto.calls[0].server, auto.calls[0].tool) == ("a", "b_c")
-    assert auto.decisions[0].rule and "auto_approve 'a'" in auto.decisions[0].rule
+    assert auto.decisions[0].rule == "administrator rule: allow a:*"
     assert isinstance(frames[-1], p.DoneFrame)
     assert ledger.read_text().splitlines() == ["a_b:c:one", "a:b_c:two"]
 
