@@ -32,10 +32,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, ToolMessage, message_to_dict
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import tool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from stats import median, ms, now, table, verdict
+
+from mcpchat_ext.agent.graph import RECEIVED
+from mcpchat_ext.agent.run_context import Verdict
+from mcpchat_ext.agent.toolset import Toolset
+from mcpchat_ext.protocol import ToolInfo
 
 USER_TEXT = "Please look up the weather for the city of Amsterdam and summarise it for me, turn {i}."
 REPLY_TEXT = (
@@ -57,6 +62,15 @@ def weather(city: str) -> str:
         "cloud cover 90%, precipitation probability 70% after 18:00, visibility 10 km."
     )
     return text + FILLER * 33 * PAD[PAYLOAD["mode"]]
+
+
+TOOL_NAME = "bench_weather"  # the model-facing name of (server "bench", tool "weather")
+ALLOW_ALL = lambda _server, _tool: Verdict("allow", "benchmark")  # noqa: E731
+
+
+def bench_toolset() -> Toolset:
+    info = ToolInfo(name=TOOL_NAME, server="bench", tool="weather", description="The weather of a city.")
+    return Toolset([(info, weather)])
 
 
 class ScriptedModel(BaseChatModel):
@@ -87,7 +101,7 @@ class ScriptedModel(BaseChatModel):
                 content=REPLY_TEXT.format(i=turn) + " More detail follows." * 50 * PAD[PAYLOAD["mode"]]
             )
         else:
-            call = {"id": f"call_{turn:06d}", "name": "weather", "args": {"city": "Amsterdam"}}
+            call = {"id": f"call_{turn:06d}", "name": TOOL_NAME, "args": {"city": "Amsterdam"}}
             msg = AIMessage(content="", tool_calls=[call])
         return ChatResult(generations=[ChatGeneration(message=msg)])
 
@@ -100,9 +114,9 @@ class StockState(TypedDict, total=False):
 
 def build_stock_graph(model: BaseChatModel, checkpointer: Any) -> Any:
     """The same loop with stock ``add_messages`` state (no approval node: policy approves all)."""
+    tools = bench_toolset().tools
 
     async def agent(state: StockState, config: RunnableConfig) -> dict[str, Any]:
-        tools = (config.get("configurable") or {}).get("tools") or []
         response = await model.bind_tools(tools).ainvoke(list(state["messages"]), config)
         return {"messages": [response]}
 
@@ -111,16 +125,18 @@ def build_stock_graph(model: BaseChatModel, checkpointer: Any) -> Any:
         return "tools" if isinstance(last, AIMessage) and last.tool_calls else END
 
     async def tools_node(state: StockState, config: RunnableConfig) -> dict[str, Any]:
-        by_name = {t.name: t for t in (config.get("configurable") or {}).get("tools") or []}
+        by_name = {t.name: t for t in tools}
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
         out = [await by_name[c["name"]].ainvoke({**c, "type": "tool_call"}, config) for c in last.tool_calls]
         return {"messages": out, "rounds": int(state.get("rounds") or 0) + 1}
 
     builder = StateGraph(StockState)
+    builder.add_node(RECEIVED, lambda state: {})  # where run_turn writes the user's message
     builder.add_node("agent", agent)
     builder.add_node("tools", tools_node)
-    builder.add_edge(START, "agent")
+    builder.add_edge(START, RECEIVED)
+    builder.add_edge(RECEIVED, "agent")
     builder.add_conditional_edges("agent", route, ["tools", END])
     builder.add_edge("tools", "agent")
     return builder.compile(checkpointer=checkpointer)
@@ -144,7 +160,6 @@ async def run(kind: str, turns: int, path: Path) -> dict[str, Any]:
     from mcpchat_ext.agent.run_context import TurnContext
     from mcpchat_ext.agent.runner import run_turn, thread_config
 
-    tools: list[BaseTool] = [weather]
     times: list[float] = []
     samples: dict[int, tuple[int, int]] = {}  # turn -> (bytes on disk, raw message bytes)
     async with open_checkpointer(path) as saver:
@@ -158,7 +173,7 @@ async def run(kind: str, turns: int, path: Path) -> dict[str, Any]:
                     graph,
                     chat_id="c1",
                     thread_id="t1",
-                    context=TurnContext(tools=tools, auto_approve=lambda _name: True),
+                    context=TurnContext(tools=bench_toolset(), policy=ALLOW_ALL, auto_runs=True),
                     user_text=USER_TEXT.format(i=i),
                 )
             ]

@@ -31,7 +31,7 @@ async def ours(n: int) -> list[float]:
     spec = ServerSpec(name="fake", transport="stdio", command=sys.executable, args=[SERVER])
     mgr = MCPConnectionManager(tool_timeout=30, connect_timeout=30, max_output_chars=20_000)
     try:
-        tools = {t.name: t for t in await mgr.get_tools([spec])}
+        tools = {t.name: t for _, t in await mgr.get_tools([spec])}
         echo = tools["fake_echo"]
         for _ in range(20):  # warm-up
             await echo.ainvoke({"text": "warm"})

@@ -107,6 +107,27 @@ class MCPChatExtension(ExtensionApp):
         help="Tool calls that run without asking: 'server' (all its tools) or 'server:tool'. "
         "Empty (default): every call waits for the user's approval.",
     ).tag(config=True)
+    approval_rules = List(
+        Dict(),
+        default_value=[],
+        help="""Administrator approval rules, checked before every user's own rules; the first
+        that matches a call decides. Each is {"server": pattern, "tool": pattern (default "*"),
+        "action": "allow" | "ask" | "deny"} with glob patterns (*, ?, [...]) over the server's
+        name and the server's own tool name. allow: runs without a card; ask: always a card
+        (a user's allow rule is ignored); deny: never runs, the model is told it is blocked.
+        Example: [{"server": "*", "tool": "delete_*", "action": "deny"}].""",
+    ).tag(config=True)
+
+    @validate("approval_rules")
+    def _valid_rules(self, proposal: Bunch) -> list[dict[str, str]]:
+        from .users.admin_rules import parse_admin_rules  # (no pydantic: cheap)
+
+        try:
+            parse_admin_rules(proposal.value)
+        except ValueError as exc:
+            raise TraitError(f"MCPChatExtension.{exc}") from None
+        return list(proposal.value)
+
     server_catalog = Dict(
         default_value={},
         help="Administrator-defined MCP servers offered to every user, in Claude Desktop format: "
@@ -181,6 +202,7 @@ class MCPChatExtension(ExtensionApp):
             max_tool_rounds=self.max_tool_rounds,
             max_context_tokens=self.max_context_tokens,
             auto_approve=list(self.auto_approve),
+            approval_rules=[dict(r) for r in self.approval_rules],
             server_catalog=specs,
             include_demo_server=self.include_demo_server,
             system_prompt=self.system_prompt or None,

@@ -49,6 +49,9 @@ class EngineConfig:
     max_context_tokens: int = 100_000
     # Auto-approve policy: entries "server" (all its tools) or "server:tool". Empty: always ask.
     auto_approve: list[str] = field(default_factory=list)
+    # Administrator approval rules, first match wins, over the users' own:
+    # {"server": glob, "tool": glob (default "*"), "action": "allow" | "ask" | "deny"}.
+    approval_rules: list[dict[str, str]] = field(default_factory=list)
     # Admin-defined servers every user gets (read-only for users).
     server_catalog: list[ServerSpec] = field(default_factory=list)
     # Offer the bundled offline demo MCP server ("demo") to every user.

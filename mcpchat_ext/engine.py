@@ -27,6 +27,7 @@ log = logging.getLogger("mcpchat_ext")
 def _import_engine_modules(real_model: bool) -> None:
     for name in (".agent.checkpoint", ".agent.graph", ".agent.models", ".users.registry", ".store"):
         importlib.import_module(name, __package__)
+    importlib.import_module("jsonschema")  # checks edited tool arguments (seconds to import)
     if real_model:  # what ChatOpenAI imports lazily on its first request
         for name in ("langchain_openai", "openai.types.responses", "openai.types.chat"):
             importlib.import_module(name)
@@ -80,6 +81,7 @@ class Engine:
             from .agent.graph import build_graph
             from .agent.models import make_model, model_info
             from .store import Store
+            from .users.admin_rules import parse_admin_rules
             from .users.registry import UserRegistry
             from .users.workspace import EngineParts, UserWorkspace
 
@@ -99,6 +101,7 @@ class Engine:
                 checkpointer=checkpointer,
                 catalog=self.catalog,
                 model_info=model_info(cfg),
+                admin_rules=parse_admin_rules(cfg.approval_rules, cfg.auto_approve),
             )
             _freeze_startup_heap()
 

@@ -90,11 +90,12 @@ class ChatInfo(_Model):
 
 
 class ToolCall(_Model):
-    id: str
-    name: str  # prefixed tool name
-    server: str | None = None
+    id: str  # unique within the chat
+    name: str  # the name the model used (unique within the chat, see agent/toolset.py)
+    server: str | None = None  # identity: server and its own tool name (None: no such tool)
     tool: str | None = None
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, Any] = Field(default_factory=dict)  # the arguments that run (or ran)
+    original_args: dict[str, Any] | None = None  # the model's own, when the user edited them
 
 
 class PendingCall(ToolCall):
@@ -119,6 +120,8 @@ class HistoryPage(_Model):
     total: int
     offset: int  # index of messages[0] in the whole history
     pending: list[PendingCall] = Field(default_factory=list)
+    # the last reply was cut short (the server stopped mid-reply): the UI offers Retry
+    interrupted: bool = False
 
 
 class Decision(_Model):
@@ -126,6 +129,27 @@ class Decision(_Model):
     action: Literal["approve", "edit", "reject"]
     args: dict[str, Any] | None = None  # required for "edit"
     reason: str | None = None  # for "reject"
+    rule: str | None = None  # set by the server when an approval rule decided (auto)
+    # also make a rule of it: approve -> allow, reject -> deny ("block"), in this chat or always
+    remember: Literal["chat", "always"] | None = None
+
+
+RuleAction = Literal["allow", "ask", "deny"]
+
+
+class NewRule(_Model):
+    """An approval rule for a server's tool (``*``: every tool of the server)."""
+
+    server: str = Field(min_length=1, max_length=64)
+    tool: str = Field(default="*", min_length=1, max_length=255)
+    action: RuleAction
+    chat_id: str | None = None  # None: in every chat
+
+
+class ApprovalRule(NewRule):
+    id: str
+    source: Literal["user", "admin"] = "user"  # an administrator's rule overrides the user's
+    created_at: datetime | None = None
 
 
 class ModelInfo(_Model):
@@ -194,6 +218,9 @@ RpcMethod = Literal[
     "servers.connect",  # {"name"} -> ServerStatus  (connects / reconnects now)
     "servers.import",  # ImportServers -> list[ServerStatus]
     "settings.get",  # {} -> Settings
+    "rules.list",  # {} -> list[ApprovalRule] (the administrator's first, then the user's)
+    "rules.add",  # NewRule -> ApprovalRule
+    "rules.remove",  # {"id"} -> {"removed": id}
 ]
 RPC_METHODS: tuple[str, ...] = RpcMethod.__args__  # type: ignore[attr-defined]
 

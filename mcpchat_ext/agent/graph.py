@@ -24,11 +24,16 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from ..errors import ModelError
-from .approval import make_plan, rejection_text, split_calls
+from .approval import RUNS, card, classify, decide_steps
+from .calls import prepare_reply, with_edits
 from .context import TRIMMED_NOTE, fit_history
+from .refusals import error_message, refusal
 from .run_context import TurnContext
 from .state import AgentState
 from .streaming import stream_model
+
+# The node a user's message is written as, before its run starts (see runner.run_turn).
+RECEIVED = "receive"
 
 # The compiled agent graph: AgentState in and out, TurnContext as its run context.
 AgentGraph = CompiledStateGraph[AgentState, TurnContext, AgentState, AgentState]
@@ -51,11 +56,23 @@ def _trailing_tool_messages(messages: Sequence[AnyMessage]) -> list[ToolMessage]
     return out
 
 
-def _all_rejected(messages: Sequence[AnyMessage]) -> bool:
+def _all_refused(messages: Sequence[AnyMessage]) -> bool:
+    """Every call of the last round was rejected by the user or blocked by a rule."""
     trailing = _trailing_tool_messages(messages)
     return bool(trailing) and all(
-        isinstance(m.artifact, dict) and m.artifact.get("rejected") for m in trailing
+        isinstance(m.artifact, dict) and (m.artifact.get("rejected") or m.artifact.get("denied"))
+        for m in trailing
     )
+
+
+def _call_ids(messages: Sequence[AnyMessage]) -> set[str]:
+    ids: set[str] = set()
+    for m in messages:
+        if isinstance(m, AIMessage):
+            ids.update(str(c["id"]) for c in m.tool_calls)
+        elif isinstance(m, ToolMessage):
+            ids.add(m.tool_call_id)
+    return ids
 
 
 def model_error(model: BaseChatModel, exc: Exception) -> ModelError:
@@ -72,7 +89,7 @@ def build_graph(model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any]) ->
 
     async def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         ctx = runtime.context
-        tools: list[BaseTool] = list(ctx.tools)
+        tools: list[BaseTool] = ctx.tools.tools
         messages = list(state.get("messages") or [])
         prompt: list[AnyMessage] = []
         if ctx.system_prompt:
@@ -81,7 +98,7 @@ def build_graph(model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any]) ->
         if trimmed:
             prompt.append(SystemMessage(TRIMMED_NOTE))
         note = None
-        if _all_rejected(messages):
+        if _all_refused(messages):
             note = REJECTED_NOTE
         elif int(state.get("rounds") or 0) >= ctx.max_tool_rounds:
             note = LIMIT_NOTE
@@ -96,12 +113,12 @@ def build_graph(model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any]) ->
             raise
         except Exception as exc:
             raise model_error(model, exc) from exc
-        if isinstance(response, AIMessage) and response.tool_calls and not use_tools:
+        if response.tool_calls and not use_tools:
             # tools were not offered: never leave unanswerable tool calls in the thread
             response = response.model_copy(
                 update={"tool_calls": [], "invalid_tool_calls": [], "additional_kwargs": {}}
             )
-        return {"messages": [response]}
+        return {"messages": [prepare_reply(response, ctx.tools, _call_ids(messages))]}
 
     def route(state: AgentState) -> str:
         messages = state.get("messages") or []
@@ -112,43 +129,49 @@ def build_graph(model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any]) ->
 
     def approval(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         # Runs again from the top on resume: keep everything before interrupt() side-effect free.
-        policy = runtime.context.auto_approve
+        ctx = runtime.context
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
-        calls = [dict(c) for c in last.tool_calls]
-        auto, manual = split_calls(calls, policy)
-        decisions: list[dict[str, Any]] = []
-        if manual:
-            calls_payload = [{"id": c["id"], "name": c["name"], "args": c.get("args") or {}} for c in manual]
-            decisions = list(interrupt({"calls": calls_payload}) or [])
-        plan = make_plan(calls, {str(c["id"]) for c in auto}, decisions)
-        return {"plan": plan}
+        steps = classify(last, ctx.tools, ctx.policy)
+        asked = [card(s, ctx.tools) for s in steps if s["action"] == "ask"]
+        decisions = list(interrupt({"calls": asked}) or []) if asked else []
+        plan = decide_steps(steps, decisions)
+        update: dict[str, Any] = {"plan": plan}
+        edits = {s["call"]["id"]: s["call"]["args"] for s in plan if s["action"] == "edit"}
+        if edits:  # the conversation (and the model) get the arguments that run
+            update["messages"] = [with_edits(last, edits)]
+        return update
 
     async def tools_node(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         config = get_config()
-        by_name = {t.name: t for t in runtime.context.tools}
+        toolset = runtime.context.tools
         plan = state.get("plan") or []
 
         async def run(step: dict[str, Any]) -> ToolMessage:
-            call = step["call"]
-            if step["action"] == "reject":
-                return ToolMessage(
-                    content=rejection_text(step.get("reason")),
-                    tool_call_id=call["id"],
-                    name=call["name"],
-                    status="error",
-                    artifact={"rejected": True},
-                )
-            return await _run_tool(by_name.get(call["name"]), call, config)
+            call, action = step["call"], step["action"]
+            if action not in RUNS:
+                return refusal(step, toolset)
+            entry = toolset.by_identity(call["server"], call["tool"])
+            result = await _run_tool(entry.tool if entry else None, call, config)
+            if action == "edit" and isinstance(result.artifact, dict | None):
+                result.artifact = {**(result.artifact or {}), "edited": True}
+            if step.get("rule"):
+                result.artifact = {**(result.artifact or {}), "rule": step["rule"]}
+            return result
 
         results = await asyncio.gather(*(run(s) for s in plan))
         return {"messages": list(results), "rounds": int(state.get("rounds") or 0) + 1, "plan": []}
 
+    def receive(state: AgentState) -> dict[str, Any]:
+        return {}  # a user's message is written as this node's update (not run as a step)
+
     builder = StateGraph(AgentState, context_schema=TurnContext)
+    builder.add_node(RECEIVED, receive)
     builder.add_node("agent", agent)
     builder.add_node("approval", approval)
     builder.add_node("tools", tools_node)
-    builder.add_edge(START, "agent")
+    builder.add_edge(START, RECEIVED)
+    builder.add_edge(RECEIVED, "agent")
     builder.add_conditional_edges("agent", route, ["approval", END])
     builder.add_edge("approval", "tools")
     builder.add_edge("tools", "agent")
@@ -158,7 +181,8 @@ def build_graph(model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any]) ->
 async def _run_tool(tool: BaseTool | None, call: dict[str, Any], config: RunnableConfig) -> ToolMessage:
     """Run one approved call; every failure becomes an error ToolMessage the model can read."""
     if tool is None:
-        return _error_message(call, f"tool {call['name']!r} is not available (is its MCP server connected?)")
+        where = f"MCP server '{call.get('server')}'"
+        return error_message(call, f"tool {call['name']!r} is not available (is {where} connected?)")
     try:
         result = await tool.ainvoke(
             {"type": "tool_call", "id": call["id"], "name": call["name"], "args": call["args"]},
@@ -167,11 +191,7 @@ async def _run_tool(tool: BaseTool | None, call: dict[str, Any], config: Runnabl
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        return _error_message(call, str(exc))
+        return error_message(call, str(exc))
     if isinstance(result, ToolMessage):
         return result
     return ToolMessage(content=str(result), tool_call_id=call["id"], name=call["name"])
-
-
-def _error_message(call: dict[str, Any], text: str) -> ToolMessage:
-    return ToolMessage(content=f"Error: {text}", tool_call_id=call["id"], name=call["name"], status="error")

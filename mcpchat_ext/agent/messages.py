@@ -1,35 +1,41 @@
-"""LangChain messages as the protocol's records (what history, frames and the UI show)."""
+"""LangChain messages as the protocol's records (what history, frames and the UI show).
+
+A tool call's server and tool come from the identity recorded on its message when the model
+answered (:mod:`.calls`), never from looking its name up again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMessage, ToolMessage
+from langgraph.types import StateSnapshot
 
 from .. import protocol as p
+from .calls import identity, original_args
 from .streaming import message_text
 
-ToolInfoFn = Callable[[str], p.ToolInfo | None]
+# artifact flags of a tool result that history and frames carry in its metadata
+_FLAGS = ("rejected", "cancelled", "interrupted", "denied", "unknown", "invalid", "edited")
 
 
-def no_info(_name: str) -> p.ToolInfo | None:
-    return None
-
-
-def tool_call_record(call: dict[str, Any], tool_info: ToolInfoFn) -> p.ToolCall:
-    name = str(call["name"])
-    info = tool_info(name)
+def call_record(call: dict[str, Any], message: AIMessage | None = None) -> p.ToolCall:
+    """A tool call (of ``message``, whose recorded identity names its server and tool)."""
+    cid = str(call["id"])
+    ident = identity(message, cid) if message is not None else None
+    if ident is None and call.get("server"):
+        ident = (str(call["server"]), str(call.get("tool") or ""))
     return p.ToolCall(
-        id=str(call["id"]),
-        name=name,
-        server=info.server if info else None,
-        tool=info.tool if info else None,
+        id=cid,
+        name=str(call["name"]),
+        server=ident[0] if ident else None,
+        tool=ident[1] if ident else None,
         args=dict(call.get("args") or {}),
+        original_args=original_args(message, cid) if message is not None else None,
     )
 
 
-def to_chat_message(message: BaseMessage, tool_info: ToolInfoFn = no_info) -> p.ChatMessage:
+def to_chat_message(message: BaseMessage) -> p.ChatMessage:
     """The protocol record of a LangChain message."""
     mid = str(message.id or "")
     text = message_text(message)
@@ -44,16 +50,15 @@ def to_chat_message(message: BaseMessage, tool_info: ToolInfoFn = no_info) -> p.
             id=mid,
             role="assistant",
             content=text,
-            tool_calls=[tool_call_record(dict(c), tool_info) for c in message.tool_calls],
+            tool_calls=[call_record(dict(c), message) for c in message.tool_calls],
             metadata=meta,
         )
     if isinstance(message, ToolMessage):
         artifact = message.artifact if isinstance(message.artifact, dict) else {}
         meta = {"truncated": bool(artifact.get("truncated"))}
-        if artifact.get("rejected"):
-            meta["rejected"] = True
-        if artifact.get("cancelled"):
-            meta["cancelled"] = True
+        meta.update({flag: True for flag in _FLAGS if artifact.get(flag)})
+        if artifact.get("rule"):
+            meta["rule"] = str(artifact["rule"])
         return p.ChatMessage(
             id=mid,
             role="tool",
@@ -68,7 +73,7 @@ def to_chat_message(message: BaseMessage, tool_info: ToolInfoFn = no_info) -> p.
     return p.ChatMessage(id=mid, role="user", content=text)
 
 
-def messages_in(state: Any) -> list[p.ChatMessage]:
-    """The messages of a loaded state (a LangGraph StateSnapshot) as protocol records."""
+def messages_in(state: StateSnapshot) -> list[p.ChatMessage]:
+    """The messages of a loaded state as protocol records (oldest first)."""
     messages: list[AnyMessage] = list((state.values or {}).get("messages") or [])
     return [to_chat_message(m) for m in messages]

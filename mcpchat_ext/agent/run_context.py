@@ -8,26 +8,44 @@ resumed run gets the context of its own invocation (the tools as connected now).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
-from langchain_core.tools import BaseTool
+from .toolset import Toolset
 
 DEFAULT_MAX_TOOL_ROUNDS = 8
 
-# model-facing tool name -> True when the call may run without asking the user
-AutoApprove = Callable[[str], bool]
+Action = Literal["allow", "ask", "deny"]
 
 
-def never(_name: str) -> bool:
+@dataclass(frozen=True)
+class Verdict:
+    """What the approval policy says of one call: run it (allow), put it on a card (ask), or tell
+    the model it is blocked (deny); ``rule`` names what decided, for the card and the audit."""
+
+    action: Action
+    rule: str | None = None
+
+
+ASK = Verdict("ask")
+
+# (server, server's tool name) -> Verdict. Called inside the graph: pure, no I/O.
+Policy = Callable[[str, str], Verdict]
+
+
+def always_ask(_server: str, _tool: str) -> Verdict:
     """The default policy: every tool call needs the user's approval."""
-    return False
+    return ASK
 
 
 @dataclass(frozen=True)
 class TurnContext:
-    tools: Sequence[BaseTool] = field(default_factory=tuple)
-    auto_approve: AutoApprove = never
+    tools: Toolset = field(default_factory=lambda: Toolset(()))
+    policy: Policy = always_ask
+    # whether the policy may run a call without a card: then every step is checkpointed before
+    # the next, so a call's start is durable before it runs (see runner.DURABLE_STEPS)
+    auto_runs: bool = False
     system_prompt: str | None = None
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
     # estimated tokens of history sent to the model (0: all; see agent/context.py)

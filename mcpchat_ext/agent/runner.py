@@ -20,22 +20,33 @@ from langgraph.types import Command, Durability, StateSnapshot
 from .. import protocol as p
 from ..errors import Conflict, ModelError
 from .approval import check_decisions, pending_call
-from .graph import AgentGraph
-from .messages import ToolInfoFn, messages_in, no_info, to_chat_message, tool_call_record
+from .graph import RECEIVED, AgentGraph
+from .messages import call_record, messages_in, to_chat_message
+from .refusals import CANCELLED_TEXT, cut_short
 from .run_context import TurnContext
 from .streaming import token_event
 
-__all__ = ["check_decide", "check_send", "load_state", "messages_in", "pending_in", "run_turn", "settle"]
+__all__ = [
+    "CANCELLED_TEXT",
+    "check_decide",
+    "check_send",
+    "load_state",
+    "messages_in",
+    "pending_in",
+    "run_turn",
+    "settle",
+]
 
 PENDING_MESSAGE = "tool calls in this chat are waiting for your approval; decide them first"
 
-CANCELLED_TEXT = "Tool call cancelled by user."
-# Checkpoints are saved when a run ends (done, paused for approval, failed or cancelled), not
-# after every step: one checkpoint per run instead of ~6 per tool-using turn (storage 8.6x -> ~4x
-# raw message bytes in benchmarks/bench_checkpoint_growth.py). A pending approval ends the run,
-# so it is saved and survives a restart (tests/agent/test_persistence.py). Trade-off: if the
-# process dies mid-run (kill -9, power loss), that run's messages are lost, not half-saved.
-DURABILITY: Durability = "exit"
+# When checkpoints are written. A user's message is written before its run starts (so a crash
+# mid-reply loses at most the partial reply). A run that may start a tool without asking first,
+# a resumed run (approved calls) or a run under an auto-approve rule, checkpoints every step
+# ("sync"): the plan of approved calls is durable before any of them starts, so after a crash a
+# started call is answered as interrupted and never offered, or run, again. Other runs save when
+# they end ("exit": one checkpoint; a pending approval ends the run, so it survives a restart).
+DURABLE_STEPS: Durability = "sync"
+AT_EXIT: Durability = "exit"
 
 
 def thread_config(thread_id: str) -> RunnableConfig:
@@ -51,62 +62,59 @@ async def load_state(graph: AgentGraph, thread_id: str) -> StateSnapshot:
     return await graph.aget_state(thread_config(thread_id))
 
 
-def pending_in(state: StateSnapshot, tool_info: ToolInfoFn) -> list[p.PendingCall]:
-    """The pending calls of a loaded state."""
+def pending_in(state: StateSnapshot) -> list[p.PendingCall]:
+    """The calls of a loaded state that wait for the user (each as its card shows it)."""
     out: list[p.PendingCall] = []
     for intr in state.interrupts or ():
         value = intr.value if isinstance(intr.value, dict) else {}
-        out.extend(pending_call(c, tool_info) for c in value.get("calls") or [])
+        out.extend(pending_call(c) for c in value.get("calls") or [])
     return out
 
 
 # -- turns ---------------------------------------------------------------------------------
 
 
-async def check_send(graph: AgentGraph, thread_id: str, tool_info: ToolInfoFn) -> StateSnapshot:
+async def check_send(graph: AgentGraph, thread_id: str) -> StateSnapshot:
     """The thread's state, ready for a new user message; Conflict while calls wait for approval."""
     state = await load_state(graph, thread_id)
-    if pending_in(state, tool_info):
+    if pending_in(state):
         raise Conflict(PENDING_MESSAGE)
     return state
 
 
-async def check_decide(
-    graph: AgentGraph, thread_id: str, decisions: list[p.Decision], tool_info: ToolInfoFn
-) -> list[p.PendingCall]:
+async def check_decide(graph: AgentGraph, thread_id: str, decisions: list[p.Decision]) -> list[p.PendingCall]:
     """The pending calls ``decisions`` answer (Conflict when none wait, BadRequest when the
-    decisions do not cover each of them exactly once)."""
-    pending = pending_in(await load_state(graph, thread_id), tool_info)
+    decisions do not cover each of them exactly once or an edit does not fit its schema)."""
+    pending = pending_in(await load_state(graph, thread_id))
     check_decisions(pending, decisions)
     return pending
 
 
-async def settle(graph: AgentGraph, thread_id: str, state: StateSnapshot | None = None) -> None:
-    """Leave an interrupted thread consistent: no queued steps, every tool call answered.
+def unfinished(state: StateSnapshot) -> bool:
+    """A run of this thread stopped midway (failure, Stop, or a crash) and was not settled."""
+    return bool(state.next) and not state.interrupts
 
-    Used after a failure or a cancellation. Tool calls without a result get a
-    "cancelled by user" ToolMessage; the update is applied as the agent node so that the
-    graph routes to END and the next user message starts cleanly.
+
+async def settle(
+    graph: AgentGraph, thread_id: str, state: StateSnapshot | None = None, *, cancelled: bool = False
+) -> None:
+    """Leave an unfinished thread consistent: no queued steps, every tool call answered.
+
+    Used after a failure, a Stop (``cancelled``) or a crash. Tool calls without a result get an
+    error ToolMessage: "cancelled by user", or "interrupted, may or may not have completed"; the
+    update is applied as the agent node so the graph routes to END and the next message starts
+    cleanly. A thread paused for approval stays pending.
     """
     cfg = thread_config(thread_id)
     if state is None:  # ``state``: the thread's current StateSnapshot, when the caller has it
         state = await graph.aget_state(cfg)
-    if not state.next or state.interrupts:
-        return  # finished, or paused for approval (which stays pending)
+    if not unfinished(state):
+        return
     messages: list[AnyMessage] = list((state.values or {}).get("messages") or [])
     answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
     last_ai = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
     missing = [c for c in (last_ai.tool_calls if last_ai else []) if c["id"] not in answered]
-    answers = [
-        ToolMessage(
-            content=CANCELLED_TEXT,
-            tool_call_id=c["id"],
-            name=c["name"],
-            status="error",
-            artifact={"cancelled": True},
-        )
-        for c in missing
-    ]
+    answers = [cut_short(c, cancelled=cancelled) for c in missing]
     await graph.aupdate_state(cfg, {"messages": answers, "plan": []}, as_node="agent")
 
 
@@ -119,7 +127,6 @@ async def run_turn(
     user_text: str | None = None,
     decisions: list[p.Decision] | None = None,
     state: StateSnapshot | None = None,
-    tool_info: ToolInfoFn = no_info,
 ) -> AsyncIterator[p.TurnEvent]:
     """Run (or resume) a turn; yield frames until it is done or pauses for approval.
 
@@ -131,7 +138,9 @@ async def run_turn(
     """
     if (user_text is None) == (decisions is None):
         raise ValueError("give exactly one of user_text / decisions")
+    cfg = thread_config(thread_id)
     graph_input: Any
+    durability = DURABLE_STEPS if decisions is not None or context.auto_runs else AT_EXIT
     if decisions is not None:
         graph_input = Command(resume=[d.model_dump() for d in decisions])
         yield p.TurnStartedFrame(chat_id=chat_id)
@@ -139,16 +148,16 @@ async def run_turn(
         if state is not None:
             await settle(graph, thread_id, state)  # a previous turn that died without cleanup
         human = HumanMessage(content=user_text or "", id=str(uuid.uuid4()))  # known to clients at once
-        graph_input = {"messages": [human], "rounds": 0, "plan": []}
+        # durable before the model is called: a crash mid-reply keeps the user's message
+        await graph.aupdate_state(cfg, {"messages": [human], "rounds": 0, "plan": []}, as_node=RECEIVED)
+        graph_input = None
         yield p.TurnStartedFrame(chat_id=chat_id, user_message=to_chat_message(human))
-
-    cfg = thread_config(thread_id)
     final: AIMessage | None = None
     paused: p.ApprovalRequiredFrame | None = None  # sent once the stream (and checkpoint) ends
     stream_ids: dict[str, str] = {}  # chunk id -> message id shown to the client
     try:
         async for mode, data in graph.astream(
-            graph_input, cfg, context=context, stream_mode=["custom", "updates"], durability=DURABILITY
+            graph_input, cfg, context=context, stream_mode=["custom", "updates"], durability=durability
         ):
             if mode == "custom":
                 if token := token_event(data):
@@ -159,11 +168,8 @@ async def run_turn(
             updates: dict[str, Any] = data if isinstance(data, dict) else {}
             for node, update in updates.items():
                 if node == "__interrupt__":
-                    calls = [
-                        pending_call(c, tool_info)
-                        for intr in update
-                        for c in (intr.value or {}).get("calls") or []
-                    ]
+                    payloads = [c for intr in update for c in (intr.value or {}).get("calls") or []]
+                    calls = [pending_call(c) for c in payloads]
                     paused = p.ApprovalRequiredFrame(chat_id=chat_id, calls=calls)
                     continue
                 if not isinstance(update, dict):
@@ -172,14 +178,18 @@ async def run_turn(
                     for m in update.get("messages") or []:
                         if isinstance(m, AIMessage):
                             final = m
-                            yield p.AiMessageFrame(chat_id=chat_id, message=to_chat_message(m, tool_info))
+                            yield p.AiMessageFrame(chat_id=chat_id, message=to_chat_message(m))
                 elif node == "approval":
-                    for frame in _plan_frames(chat_id, update.get("plan") or [], tool_info):
+                    for m in update.get("messages") or []:  # approved with edits: what runs
+                        if isinstance(m, AIMessage):
+                            final = m
+                            yield p.AiMessageFrame(chat_id=chat_id, message=to_chat_message(m))
+                    for frame in _plan_frames(chat_id, update.get("plan") or []):
                         yield frame
                 elif node == "tools":
                     for m in update.get("messages") or []:
                         if isinstance(m, ToolMessage):
-                            msg = to_chat_message(m, tool_info)
+                            msg = to_chat_message(m)
                             yield p.ToolResultFrame(
                                 chat_id=chat_id,
                                 message=msg,
@@ -189,28 +199,39 @@ async def run_turn(
         await asyncio.shield(settle(graph, thread_id))
         yield p.ErrorFrame(code="model_error", message=str(exc), chat_id=chat_id)
         return
+    except asyncio.CancelledError:
+        await asyncio.shield(settle(graph, thread_id, cancelled=True))
+        raise
     except BaseException:
         await asyncio.shield(settle(graph, thread_id))
         raise
     if paused is not None:
         yield paused
         return
-    yield p.DoneFrame(chat_id=chat_id, message=to_chat_message(final, tool_info) if final else None)
+    yield p.DoneFrame(chat_id=chat_id, message=to_chat_message(final) if final else None)
 
 
-def _plan_frames(chat_id: str, plan: list[dict[str, Any]], tool_info: ToolInfoFn) -> list[p.TurnEvent]:
+def _plan_frames(chat_id: str, plan: list[dict[str, Any]]) -> list[p.TurnEvent]:
     frames: list[p.TurnEvent] = []
-    auto = [s for s in plan if s.get("auto")]
-    if auto:
+    ruled = [s for s in plan if s.get("auto")]
+    if ruled:  # decided by a rule, not by the user: announced (and audited) like a decision
         frames.append(
             p.ApprovalDecidedFrame(
                 chat_id=chat_id,
-                decisions=[p.Decision(call_id=s["call"]["id"], action="approve") for s in auto],
+                decisions=[
+                    p.Decision(
+                        call_id=s["call"]["id"],
+                        action="approve" if s["action"] == "approve" else "reject",
+                        reason=None if s["action"] == "approve" else s.get("rule"),
+                        rule=s.get("rule"),
+                    )
+                    for s in ruled
+                ],
                 auto=True,
-                calls=[tool_call_record(s["call"], tool_info) for s in auto],
+                calls=[call_record(s["call"]) for s in ruled],
             )
         )
     for s in plan:
-        if s["action"] != "reject":
-            frames.append(p.ToolStartedFrame(chat_id=chat_id, call=tool_call_record(s["call"], tool_info)))
+        if s["action"] in ("approve", "edit"):
+            frames.append(p.ToolStartedFrame(chat_id=chat_id, call=call_record(s["call"])))
     return frames

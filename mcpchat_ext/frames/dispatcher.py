@@ -76,6 +76,12 @@ async def _settings(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     return s.settings()
 
 
+async def _rules_remove(s: UserWorkspace, prm: dict[str, Any]) -> Any:
+    rule_id = str(_param(prm, "id"))
+    await s.rules.remove(rule_id)
+    return {"removed": rule_id}
+
+
 RPC: dict[str, Rpc] = {
     "chats.list": lambda s, prm: s.list_chats(),
     "chats.create": lambda s, prm: s.create_chat(p.CreateChat.model_validate(prm)),
@@ -89,6 +95,9 @@ RPC: dict[str, Rpc] = {
     "servers.connect": lambda s, prm: s.servers.connect(str(_param(prm, "name"))),
     "servers.import": lambda s, prm: s.servers.import_config(p.ImportServers.model_validate(prm)),
     "settings.get": _settings,
+    "rules.list": lambda s, prm: s.rules.list(),
+    "rules.add": lambda s, prm: s.rules.add(p.NewRule.model_validate(prm)),
+    "rules.remove": _rules_remove,
 }
 assert set(RPC) == set(p.RPC_METHODS), "every protocol RPC method needs a handler"
 

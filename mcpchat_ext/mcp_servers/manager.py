@@ -2,7 +2,8 @@
 
 ``connect`` (re)starts a server and never raises for server failures: the status says what went
 wrong. ``get_tools`` connects what is not ready, checks that ready sessions still answer (a crashed
-server is reconnected), and returns LangChain tools named ``<server>_<tool>``.
+server is reconnected), and returns each tool with its identity (:class:`ToolInfo`); the chat's
+:class:`~mcpchat_ext.agent.toolset.Toolset` gives them their model-facing names.
 """
 
 from __future__ import annotations
@@ -34,11 +35,8 @@ class MCPConnectionManager:
         self.max_output_chars = max_output_chars
         self._workers: dict[str, ServerWorker] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._tools: dict[str, tuple[ServerWorker, list[BaseTool]]] = {}
+        self._tools: dict[str, tuple[ServerWorker, list[tuple[ToolInfo, BaseTool]]]] = {}
         self._closed = False
-        # tools of the last ready session of each server: pending approvals keep their descriptions
-        # while a crashed server restarts
-        self._known: dict[str, dict[str, ToolInfo]] = {}
 
     def _lock(self, name: str) -> asyncio.Lock:
         return self._locks.setdefault(name, asyncio.Lock())
@@ -68,15 +66,12 @@ class MCPConnectionManager:
             return worker
         worker.start()
         await worker.wait_started(self.connect_timeout)
-        if worker.state == "ready":
-            self._known[spec.name] = {i.name: i for i in worker.infos}
         return worker
 
     async def disconnect(self, name: str) -> None:
         # no lock: a connect() waiting for this server to start must not delay the stop
         worker = self._workers.pop(name, None)
         self._tools.pop(name, None)
-        self._known.pop(name, None)
         if worker is not None:
             await worker.stop()
 
@@ -97,13 +92,6 @@ class MCPConnectionManager:
     def statuses(self) -> list[ServerStatus]:
         return [self.status(n) for n in sorted(self._workers)]
 
-    def tool_info(self, prefixed_name: str) -> ToolInfo | None:
-        """The tool of a connected server (also while it restarts after a crash)."""
-        for name, infos in self._known.items():
-            if name in self._workers and prefixed_name in infos:
-                return infos[prefixed_name]
-        return None
-
     # -- tools ------------------------------------------------------------------------------
 
     async def _ensure(self, spec: ServerSpec) -> ServerWorker:
@@ -115,26 +103,29 @@ class MCPConnectionManager:
                     return worker
             return await self._restart(spec)
 
-    async def get_tools(self, specs: list[ServerSpec]) -> list[BaseTool]:
-        """Tools of all ``specs`` (servers that fail to start contribute none)."""
+    async def get_tools(self, specs: list[ServerSpec]) -> list[tuple[ToolInfo, BaseTool]]:
+        """Tools of all ``specs`` with their identities (servers that fail to start contribute none)."""
         workers = await asyncio.gather(*(self._ensure(s) for s in specs))
-        tools: list[BaseTool] = []
+        tools: list[tuple[ToolInfo, BaseTool]] = []
         for worker in workers:
             if worker.state == "ready":
                 tools.extend(self._tools_of(worker))
         return tools
 
-    def _tools_of(self, worker: ServerWorker) -> list[BaseTool]:
+    def _tools_of(self, worker: ServerWorker) -> list[tuple[ToolInfo, BaseTool]]:
         cached = self._tools.get(worker.name)
         if cached is not None and cached[0] is worker:
             return cached[1]
         tools = [
-            make_tool(
-                src,
+            (
                 info,
-                self._worker_for_call,
-                timeout=self.tool_timeout,
-                max_output_chars=self.max_output_chars,
+                make_tool(
+                    src,
+                    info,
+                    self._worker_for_call,
+                    timeout=self.tool_timeout,
+                    max_output_chars=self.max_output_chars,
+                ),
             )
             for src, info in zip(worker.tools, worker.infos, strict=True)
         ]

@@ -18,6 +18,7 @@ from langchain_core.tools import BaseTool
 from langchain_mcp_adapters.tools import load_mcp_tools
 from mcp import ClientSession, McpError, types
 
+from ..agent.toolset import model_names
 from ..protocol import ServerSpec, ServerState, ToolInfo
 from .specs import to_connection
 from .transport import open_session
@@ -109,10 +110,11 @@ class ServerWorker:
         try:
             async with open_session(to_connection(self.spec)) as session:
                 await session.initialize()
-                tools = await load_mcp_tools(session, server_name=self.name, tool_name_prefix=True)
+                tools = await load_mcp_tools(session, server_name=self.name, tool_name_prefix=False)
                 self._session = session
                 self.tools = tools
-                self.infos = [self._info(t) for t in tools]
+                names = model_names((self.name, t.name) for t in tools)
+                self.infos = [self._info(t, names[(self.name, t.name)]) for t in tools]
                 self.state = "ready"
                 self.error = None
                 self._started.set()
@@ -145,12 +147,14 @@ class ServerWorker:
             except asyncio.TimeoutError:
                 await self.ping(min(self.health_interval or 5.0, 5.0))
 
-    def _info(self, tool: BaseTool) -> ToolInfo:
+    def _info(self, tool: BaseTool, name: str) -> ToolInfo:
+        """``name``: the tool's model-facing name among this server's tools (a chat with other
+        servers may name it differently, see agent/toolset.py)."""
         schema = tool.args_schema if isinstance(tool.args_schema, dict) else {}
         return ToolInfo(
-            name=tool.name,
+            name=name,
             server=self.name,
-            tool=tool.name.removeprefix(f"{self.name}_"),
+            tool=tool.name,
             description=tool.description,
             input_schema=schema,
         )
@@ -192,17 +196,29 @@ class ServerWorker:
         return True
 
     async def call(self, tool: str, arguments: dict[str, Any], seconds: float) -> types.CallToolResult:
-        """Call ``tool``; ServerGone if the session dies, CallTimeout (request cancelled)."""
+        """Call ``tool``; ServerGone if the session dies, CallTimeout (request cancelled). When the
+        caller is cancelled (Stop), the server is told to cancel the request too."""
         session = self._session
         if self.state != "ready" or session is None:
             raise ServerGone(self.error or "not connected")
-        request_id = getattr(session, "_request_id", None)
+        sent: list[int] = []
+
+        async def send() -> types.CallToolResult:
+            # call_tool takes the session's next request id in this same step, before its first
+            # await (tests/test_private_apis.py checks this private attribute)
+            sent.append(getattr(session, "_request_id", -1))
+            return await session.call_tool(tool, arguments)
+
         try:
-            result: types.CallToolResult = await self._race(session.call_tool(tool, arguments), seconds)
+            result: types.CallToolResult = await self._race(send(), seconds)
             return result
         except CallTimeout:
-            if isinstance(request_id, int):
-                await self._cancel_request(session, request_id)
+            if sent and sent[0] >= 0:
+                await self._cancel_request(session, sent[0], "timeout")
+            raise
+        except asyncio.CancelledError:
+            if sent and sent[0] >= 0:
+                await asyncio.shield(self._cancel_request(session, sent[0], "cancelled by the user"))
             raise
         except McpError as exc:
             if exc.error.code == CONNECTION_CLOSED:
@@ -233,9 +249,9 @@ class ServerWorker:
             raise ServerGone(self.error or "the session ended")
         raise CallTimeout
 
-    async def _cancel_request(self, session: ClientSession, request_id: int) -> None:
+    async def _cancel_request(self, session: ClientSession, request_id: int, reason: str) -> None:
         note = types.CancelledNotification(
-            params=types.CancelledNotificationParams(requestId=request_id, reason="timeout")
+            params=types.CancelledNotificationParams(requestId=request_id, reason=reason)
         )
         with contextlib.suppress(Exception):
             await asyncio.wait_for(session.send_notification(types.ClientNotification(note)), 5)

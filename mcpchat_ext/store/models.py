@@ -80,4 +80,36 @@ class ApprovalRecord(Base):
     edited_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     auto: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the approval rule that decided (auto), e.g. "your rule: always allow demo:add"
+    rule: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RunLease(Base):
+    """Which process runs a chat's turn now: a chat's turns may be started from the Jupyter server
+    and from a notebook kernel (the widget or the Python API) on the same files, and a decided
+    tool call must run in one of them only. ``expires_at`` lets a crashed holder's lease lapse;
+    ``turns`` counts the turns ever started, so a process sees that another one ran in between."""
+
+    __tablename__ = "run_leases"
+
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApprovalRuleRow(Base):
+    """A user's approval rule: allow, ask or deny the calls of a server's tool (``*``: all its
+    tools), in one chat (``chat_id``) or in all of them."""
+
+    __tablename__ = "approval_rules"
+    __table_args__ = (Index("ix_rules_user", "user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"))
+    chat_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    server: Mapped[str] = mapped_column(String(64))
+    tool: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(8))  # allow | ask | deny
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,11 @@ from sqlalchemy.pool import StaticPool
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
+from .leases import Leases, new_owner
 from .models import ApprovalRecord, Base, Chat, MCPServer, User, utcnow
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+from .rules import RuleStore
+from .schema import add_missing_columns
+from .timestamps import aware
 
 
 def _chat_info(row: Chat) -> ChatInfo:
@@ -40,8 +38,8 @@ def _chat_info(row: Chat) -> ChatInfo:
         id=row.id,
         title=row.title,
         servers=list(row.servers or []),
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
     )
 
 
@@ -89,7 +87,8 @@ def _decision_dict(row: ApprovalRecord) -> dict[str, Any]:
         "edited_args": row.edited_args,
         "reason": row.reason,
         "auto": row.auto,
-        "decided_at": _aware(row.decided_at).isoformat(),
+        "rule": row.rule,
+        "decided_at": aware(row.decided_at).isoformat(),
     }
 
 
@@ -113,6 +112,9 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # this process's run leases of chats (shared with other processes on the same files)
+        self.leases = Leases(self._sessions, owner=new_owner())
+        self.rules = RuleStore(self._sessions)
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -131,6 +133,7 @@ class Store:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         async with engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
+            await conn.run_sync(add_missing_columns, Base.metadata)
         return cls(engine)
 
     async def close(self) -> None:
@@ -291,7 +294,8 @@ class Store:
     async def record_decision(
         self, user: str, chat_id: str, call: ToolCall, decision: Decision, *, auto: bool = False
     ) -> None:
-        """Append one decision to the audit trail (NotFound if the chat is not the user's)."""
+        """Append one decision to the audit trail (NotFound if the chat is not the user's): the
+        call's identity, the model's arguments, the edited ones, and the rule that decided."""
         server_tool = call.tool
         async with self._sessions.begin() as session:
             await self._chat(session, user, chat_id)
@@ -308,6 +312,7 @@ class Store:
                     edited_args=dict(decision.args) if decision.args is not None else None,
                     reason=decision.reason,
                     auto=auto,
+                    rule=decision.rule,
                     decided_at=utcnow(),
                 )
             )

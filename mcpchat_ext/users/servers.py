@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 
 from .. import protocol as p
+from ..agent.toolset import Toolset
 from ..errors import BadRequest, Conflict, MCPServerError
 from ..mcp_servers.manager import MCPConnectionManager
 from ..mcp_servers.specs import mask_secrets, parse_claude_config, restore_secrets, validate_spec
@@ -145,14 +145,14 @@ class UserServers:
             raise MCPServerError(f"MCP server '{name}' is not available: {status.error}")
         return status.tools
 
-    async def tools_for(self, chat: p.ChatInfo) -> list[BaseTool]:
-        """LangChain tools of the chat's enabled servers (connecting or reconnecting as needed)."""
+    async def tools_for(self, chat: p.ChatInfo) -> Toolset:
+        """The tools of the chat's enabled servers (connecting or reconnecting as needed)."""
         specs = [s for s in await self.specs() if s.name in chat.servers and s.enabled]
         before = self._status_keys()
         tools = await self.connections.get_tools(specs)
         if self._status_keys() != before:  # (re)connections happened: tell the clients
             await self._changed()
-        return tools
+        return Toolset(tools)
 
     def _status_keys(self) -> list[tuple[str, str, str | None, int]]:
         return [(s.name, s.state, s.error, len(s.tools)) for s in self.connections.statuses()]

@@ -25,13 +25,17 @@ from ..agent.run_context import TurnContext
 from ..errors import BadRequest, ChatExtError, Conflict, NotFound
 from ..store import Store
 from .fanout import Subscriber
-from .policy import AutoApprovePolicy
+from .rules import UserRules
 from .servers import UserServers
 
 log = logging.getLogger("mcpchat_ext")
 
 DEFAULT_TITLE = "New chat"
 TERMINAL = (p.DoneFrame, p.ApprovalRequiredFrame, p.StoppedFrame, p.ErrorFrame)
+BUSY_ELSEWHERE = (
+    "this chat is busy in another process (a notebook widget or the Python API on the same data "
+    "files, or another Jupyter server); wait until its reply is done and try again"
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ class TurnManager:
         store: Store,
         graph: AgentGraph,
         servers: UserServers,
-        policy: AutoApprovePolicy,
+        rules: UserRules,
         options: TurnOptions,
         hooks: TurnHooks,
     ) -> None:
@@ -68,8 +72,7 @@ class TurnManager:
         self._store = store
         self._graph = graph
         self._servers = servers
-        self._tool_info = servers.connections.tool_info
-        self.policy = policy
+        self._rules = rules
         self._options = options
         self._hooks = hooks
         self._turns: dict[str, asyncio.Task[None]] = {}
@@ -80,6 +83,9 @@ class TurnManager:
         # chats whose last turn in this process ended with a reply: nothing can be pending there,
         # so sending skips loading the whole thread state to check (one less load per turn)
         self._settled: set[str] = set()
+        # chat -> its turn count (the run lease's) after this process's last turn there
+        self._turn_counts: dict[str, int] = {}
+        self._renewals: dict[str, asyncio.Task[None]] = {}
 
     def _lock(self, chat_id: str) -> asyncio.Lock:
         return self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -115,6 +121,21 @@ class TurnManager:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.shield(task)
 
+    async def recover(self, chat_id: str, thread_id: str) -> StateSnapshot:
+        """The thread's state; a run that a crash cut short (this process runs nothing there) is
+        settled first: its started calls are answered as interrupted, never offered again."""
+        state = await runner.load_state(self._graph, thread_id)
+        if not runner.unfinished(state) or self.running(chat_id):
+            return state
+        async with self._lock(chat_id):
+            if self.running(chat_id):
+                return state
+            state = await runner.load_state(self._graph, thread_id)
+            if runner.unfinished(state):
+                await runner.settle(self._graph, thread_id, state)
+                state = await runner.load_state(self._graph, thread_id)
+            return state
+
     # -- starting and stopping --------------------------------------------------------------
 
     async def _idle_chat(self, chat_id: str, busy: str) -> tuple[p.ChatInfo, str]:
@@ -126,27 +147,56 @@ class TurnManager:
             raise Conflict(busy)
         return chat, await self._store.thread_id(self.user, chat_id)
 
+    async def _lease(self, chat_id: str) -> None:
+        """Take the chat's cross-process run lease (Conflict while another process runs it)."""
+        turns = await self._store.leases.acquire(chat_id)
+        if turns is None:
+            raise Conflict(BUSY_ELSEWHERE)
+        if self._turn_counts.get(chat_id) != turns - 1:  # another process ran a turn here since
+            self._settled.discard(chat_id)
+        self._turn_counts[chat_id] = turns
+
+    async def _renew_forever(self, chat_id: str) -> None:
+        leases = self._store.leases
+        while True:
+            await asyncio.sleep(leases.ttl / 3)
+            try:
+                await leases.renew(chat_id)
+            except Exception:
+                log.warning("could not renew the run lease of chat %s", chat_id, exc_info=True)
+
     async def start(self, chat_id: str, text: str) -> asyncio.Task[None]:
         """Start a turn for a user message; frames go to subscribers. Conflict if busy/pending."""
         async with self._lock(chat_id):
             busy = "a reply is still being generated in this chat; stop it first"
             chat, thread_id = await self._idle_chat(chat_id, busy)
-            state: StateSnapshot | None = None
-            if chat_id not in self._settled:
-                try:
-                    state = await runner.check_send(self._graph, thread_id, self._tool_info)
-                except Conflict:
-                    self.set_pending(chat_id, True)
-                    raise
+            await self._lease(chat_id)
+            try:
+                state: StateSnapshot | None = None
+                if chat_id not in self._settled:
+                    try:
+                        state = await runner.check_send(self._graph, thread_id)
+                    except Conflict:
+                        self.set_pending(chat_id, True)
+                        raise
+            except BaseException:
+                await self._store.leases.release(chat_id)
+                raise
             return self._spawn(chat, thread_id, user_text=text, state=state)
 
     async def decide(self, chat_id: str, decisions: list[p.Decision]) -> asyncio.Task[None]:
         """Resume a paused turn with a decision for every pending tool call."""
         async with self._lock(chat_id):
             chat, thread_id = await self._idle_chat(chat_id, "a reply is still being generated in this chat")
-            pending = await runner.check_decide(self._graph, thread_id, decisions, self._tool_info)
+            await self._lease(chat_id)
+            try:
+                pending = await runner.check_decide(self._graph, thread_id, decisions)
+            except BaseException:
+                await self._store.leases.release(chat_id)
+                raise
             by_id = {c.id: c for c in pending}
             for d in decisions:
+                await self._rules.remember(chat_id, by_id[d.call_id], d)
                 await self._store.record_decision(self.user, chat_id, by_id[d.call_id], d)
             self.set_pending(chat_id, False)
             await self._hooks.broadcast(
@@ -191,6 +241,7 @@ class TurnManager:
         )
         self._finishing.discard(chat.id)
         self._turns[chat.id] = task
+        self._renewals[chat.id] = asyncio.create_task(self._renew_forever(chat.id))
         self._hooks.touch()
         return task
 
@@ -207,9 +258,11 @@ class TurnManager:
         opts = self._options
         chat_id = chat.id
         try:
+            policy = await self._rules.policy_for(chat_id)
             context = TurnContext(
                 tools=await self._servers.tools_for(chat),
-                auto_approve=self.policy,
+                policy=policy,
+                auto_runs=policy.may_allow,
                 system_prompt=opts.system_prompt,
                 max_tool_rounds=opts.max_tool_rounds,
                 max_context_tokens=opts.max_context_tokens,
@@ -222,7 +275,6 @@ class TurnManager:
                 user_text=user_text,
                 decisions=decisions,
                 state=state,
-                tool_info=self._tool_info,
             ):
                 if isinstance(frame, p.ApprovalRequiredFrame):
                     self.set_pending(chat_id, True)
@@ -233,16 +285,28 @@ class TurnManager:
                 (self._settled.add if isinstance(frame, p.DoneFrame) else self._settled.discard)(chat_id)
                 await broadcast(frame)
         except asyncio.CancelledError:
+            self._finishing.add(chat_id)
             await broadcast(p.StoppedFrame(chat_id=chat_id))
             raise
         except ChatExtError as exc:
+            self._finishing.add(chat_id)
             await broadcast(p.ErrorFrame(code=exc.code, message=str(exc), chat_id=chat_id))
         except Exception as exc:
+            self._finishing.add(chat_id)
             log.exception("turn failed in chat %s of %s", chat_id, self.user)
             await broadcast(p.ErrorFrame(code="internal", message=f"internal error: {exc}", chat_id=chat_id))
         finally:
             self._hooks.touch()
+            if (renewal := self._renewals.pop(chat_id, None)) is not None:
+                renewal.cancel()
+            await asyncio.shield(self._release(chat_id))
         await self._after_turn(chat, user_text)
+
+    async def _release(self, chat_id: str) -> None:
+        try:
+            await self._store.leases.release(chat_id)
+        except Exception:  # it lapses by itself (ttl)
+            log.warning("could not release the run lease of chat %s", chat_id, exc_info=True)
 
     async def _audit_auto(self, chat_id: str, frame: p.ApprovalDecidedFrame) -> None:
         calls = {c.id: c for c in frame.calls}

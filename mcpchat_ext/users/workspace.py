@@ -21,8 +21,9 @@ from ..config import EngineConfig
 from ..errors import BadRequest
 from ..mcp_servers.manager import MCPConnectionManager
 from ..store import Store
+from .admin_rules import AdminRule
 from .fanout import Fanout, Subscriber
-from .policy import AutoApprovePolicy
+from .rules import UserRules
 from .servers import UserServers
 from .turns import DEFAULT_TITLE, TurnHooks, TurnManager, TurnOptions
 
@@ -37,6 +38,7 @@ class EngineParts:
     checkpointer: BaseCheckpointSaver[str]
     catalog: list[p.ServerSpec]
     model_info: p.ModelInfo
+    admin_rules: list[AdminRule]
 
 
 class UserWorkspace:
@@ -61,12 +63,13 @@ class UserWorkspace:
             connections=self.connections,
             broadcast=self.broadcast,
         )
+        self.rules: UserRules = UserRules(user=user, store=parts.store, admin=parts.admin_rules)
         self.turns: TurnManager = TurnManager(
             user=user,
             store=parts.store,
             graph=parts.graph,
             servers=self.servers,
-            policy=AutoApprovePolicy(cfg.auto_approve, self.connections.tool_info),
+            rules=self.rules,
             options=TurnOptions(
                 system_prompt=cfg.system_prompt,
                 max_tool_rounds=cfg.max_tool_rounds,
@@ -150,13 +153,9 @@ class UserWorkspace:
             raise BadRequest("limit must be 1..1000 and offset >= 0")
         chat = await self.get_chat(chat_id)
         thread_id = await self._store.thread_id(self.user, chat_id)
-        state = await runner.load_state(self._parts.graph, thread_id)
+        state = await self.turns.recover(chat_id, thread_id)
         messages = runner.messages_in(state)
-        pending = runner.pending_in(state, self.connections.tool_info)
-        if pending and any(c.input_schema == {} for c in pending):
-            # The approval card's edit form needs the tool schemas: connect the chat's servers.
-            await self.servers.tools_for(chat)
-            pending = runner.pending_in(state, self.connections.tool_info)
+        pending = runner.pending_in(state)
         self.turns.set_pending(chat_id, bool(pending))
         total = len(messages)
         start = max(0, total - limit) if offset is None else min(offset, total)
@@ -166,6 +165,7 @@ class UserWorkspace:
             total=total,
             offset=start,
             pending=pending,
+            interrupted=bool(messages) and messages[-1].role == "user" and not self.turns.running(chat_id),
         )
 
     async def chats_changed(self) -> None:

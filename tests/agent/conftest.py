@@ -10,8 +10,8 @@ import pytest_asyncio
 from mcpchat_ext.agent import runner
 from mcpchat_ext.agent.checkpoint import open_checkpointer
 from mcpchat_ext.agent.graph import build_graph
-from mcpchat_ext.agent.run_context import DEFAULT_MAX_TOOL_ROUNDS, TurnContext
-from tests.agent.toolkit import ToolBox, chat_model, collect, tool_info
+from mcpchat_ext.agent.run_context import ASK, DEFAULT_MAX_TOOL_ROUNDS, TurnContext, Verdict
+from tests.agent.toolkit import ToolBox, chat_model, collect, toolset
 from tests.fakes.openai_server import FakeOpenAI
 
 
@@ -49,35 +49,35 @@ class Turns:
         self.graph = graph
         self.box = box
         self.thread_id = thread_id
-        self.policy: Any = lambda _name: False
+        # (server, tool) -> True: runs without a card (an auto-approve rule)
+        self.policy: Any = lambda _server, _tool: False
 
     def run(
         self, *, max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS, max_context_tokens: int = 0, **kw: Any
     ) -> Any:
         context = TurnContext(
-            tools=self.box.tools(),
-            auto_approve=self.policy,
+            tools=toolset(self.box.tools()),
+            policy=lambda server, tool: Verdict("allow", "test rule") if self.policy(server, tool) else ASK,
+            auto_runs=True,
             max_tool_rounds=max_tool_rounds,
             max_context_tokens=max_context_tokens,
         )
-        return runner.run_turn(
-            self.graph, chat_id="chat-1", thread_id=self.thread_id, context=context, tool_info=tool_info, **kw
-        )
+        return runner.run_turn(self.graph, chat_id="chat-1", thread_id=self.thread_id, context=context, **kw)
 
     async def send(self, text: str) -> list[Any]:
         """As the turn manager does: the send rule, then the turn with the state it loaded."""
-        state = await runner.check_send(self.graph, self.thread_id, tool_info)
+        state = await runner.check_send(self.graph, self.thread_id)
         return await collect(self.run(user_text=text, state=state))
 
     async def decide(self, decisions: list[Any]) -> list[Any]:
-        await runner.check_decide(self.graph, self.thread_id, decisions, tool_info)
+        await runner.check_decide(self.graph, self.thread_id, decisions)
         return await collect(self.run(decisions=decisions))
 
     async def history(self) -> list[Any]:
         return runner.messages_in(await runner.load_state(self.graph, self.thread_id))
 
     async def pending(self) -> list[Any]:
-        return runner.pending_in(await runner.load_state(self.graph, self.thread_id), tool_info)
+        return runner.pending_in(await runner.load_state(self.graph, self.thread_id))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from mcpchat_ext.agent import runner
 from mcpchat_ext.agent.checkpoint import open_checkpointer
 from mcpchat_ext.agent.graph import build_graph
 from mcpchat_ext.agent.run_context import TurnContext
-from tests.agent.toolkit import ToolBox, chat_model, collect, tool_info
+from tests.agent.toolkit import ToolBox, chat_model, collect, toolset
 
 
 async def main(db: Path, base_url: str) -> None:
@@ -25,9 +25,8 @@ async def main(db: Path, base_url: str) -> None:
                 graph,
                 chat_id="chat-r",
                 thread_id="thread-r",
-                context=TurnContext(tools=ToolBox().tools()),
+                context=TurnContext(tools=toolset(ToolBox().tools())),
                 user_text="add and echo",
-                tool_info=tool_info,
             )
         )
         assert frames[-1].type == "approval_required", frames

@@ -119,7 +119,7 @@ async def test_mixed_approve_and_reject(llm: FakeOpenAI, turns: Turns) -> None:
 
 @pytest.mark.asyncio
 async def test_auto_approve_policy(llm: FakeOpenAI, turns: Turns) -> None:
-    turns.policy = lambda name: name == "fake_add"
+    turns.policy = lambda server, tool: tool == "add"
     llm.queue(tool_call_reply([("fake_add", {"a": 1, "b": 1})]), text_reply("2"))
     frames = await turns.send("add")
     assert turns.box.calls == [("fake_add", {"a": 1, "b": 1})]
@@ -132,7 +132,7 @@ async def test_auto_approve_policy(llm: FakeOpenAI, turns: Turns) -> None:
 
 @pytest.mark.asyncio
 async def test_auto_approved_and_manual_calls_in_one_message(llm: FakeOpenAI, turns: Turns) -> None:
-    turns.policy = lambda name: name == "fake_add"
+    turns.policy = lambda server, tool: tool == "add"
     llm.queue(TWO_CALLS, text_reply("ok"))
     paused = await turns.send("both")
     assert [c.name for c in paused[-1].calls] == ["fake_echo"]
@@ -145,7 +145,7 @@ async def test_auto_approved_and_manual_calls_in_one_message(llm: FakeOpenAI, tu
 
 @pytest.mark.asyncio
 async def test_tool_errors_and_truncation_reach_the_model(llm: FakeOpenAI, turns: Turns) -> None:
-    turns.policy = lambda name: True
+    turns.policy = lambda server, tool: True
     llm.queue(
         tool_call_reply([("fake_fail", {"why": "disk full"}), ("fake_big", {"n": 3})]),
         text_reply("One failed."),
@@ -160,7 +160,7 @@ async def test_tool_errors_and_truncation_reach_the_model(llm: FakeOpenAI, turns
 
 @pytest.mark.asyncio
 async def test_tool_round_limit_stops_looping(llm: FakeOpenAI, turns: Turns) -> None:
-    turns.policy = lambda name: True
+    turns.policy = lambda server, tool: True
     for _ in range(2):
         llm.queue(tool_call_reply([("fake_echo", {"text": "again"})]))
     llm.queue(tool_call_reply([("fake_echo", {"text": "more"})], text="Stopping here."))

@@ -99,7 +99,7 @@ async def test_stop_mid_stream(llm: FakeOpenAI, turns: Turns) -> None:
 
 @pytest.mark.asyncio
 async def test_stop_during_tool_call(llm: FakeOpenAI, turns: Turns) -> None:
-    turns.policy = lambda name: True
+    turns.policy = lambda server, tool: True
     started = asyncio.Event()
     turns.box.slow_started = started
     llm.queue(tool_call_reply([("fake_slow", {"seconds": 60}), ("fake_add", {"a": 1, "b": 1})]))

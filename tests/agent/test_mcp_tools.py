@@ -11,6 +11,7 @@ import pytest_asyncio
 from mcpchat_ext import protocol as p
 from mcpchat_ext.agent import runner
 from mcpchat_ext.agent.run_context import TurnContext
+from mcpchat_ext.agent.toolset import Toolset
 from mcpchat_ext.mcp_servers.manager import MCPConnectionManager
 from tests.agent.toolkit import collect
 from tests.fakes.openai_server import FakeOpenAI, text_reply, tool_call_reply
@@ -31,15 +32,14 @@ async def mcp() -> AsyncIterator[tuple[MCPConnectionManager, list[Any]]]:
 async def test_real_mcp_tools_approve_reject_and_errors(
     graph: Any, llm: FakeOpenAI, mcp: tuple[MCPConnectionManager, list[Any]]
 ) -> None:
-    mgr, tools = mcp
+    _mgr, tools = mcp
 
     def run(**kw: Any) -> Any:
         return runner.run_turn(
             graph,
             chat_id="c",
             thread_id="mcp-thread",
-            context=TurnContext(tools=tools),
-            tool_info=mgr.tool_info,
+            context=TurnContext(tools=Toolset(tools)),
             **kw,
         )
 

@@ -82,7 +82,7 @@ async def test_checkpoint_storage_grows_linearly(
     db_path: Path, checkpointer: Any, llm: FakeOpenAI, box: ToolBox
 ) -> None:
     turns = Turns(build_graph(chat_model(llm.base_url), checkpointer), box)
-    turns.policy = lambda name: True
+    turns.policy = lambda server, tool: True
     sizes = []
     for i in range(60):
         await _turn(turns, llm, i)
@@ -110,7 +110,7 @@ async def test_delete_thread(turns: Turns, llm: FakeOpenAI, checkpointer: Any) -
 
 @pytest.mark.asyncio
 async def test_history_conversion(turns: Turns, llm: FakeOpenAI) -> None:
-    turns.policy = lambda name: name == "fake_big"
+    turns.policy = lambda server, tool: tool == "big"
     llm.queue(tool_call_reply([("fake_big", {"n": 1})], text="Let me look."), text_reply("Done."))
     await turns.send("big please")
     history = await turns.history()

@@ -11,6 +11,7 @@ from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langchain_openai import ChatOpenAI
 
 from mcpchat_ext import protocol as p
+from mcpchat_ext.agent.toolset import Toolset
 
 
 @dataclass
@@ -68,6 +69,16 @@ def tool_info(name: str) -> p.ToolInfo | None:
         description=f"{name} description",
         input_schema={"type": "object"},
     )
+
+
+def toolset(tools: list[BaseTool]) -> Toolset:
+    """The test tools with their identities (server "fake"), as a chat's toolset."""
+    pairs = []
+    for tool in tools:
+        info = tool_info(tool.name)
+        assert info is not None
+        pairs.append((info, tool))
+    return Toolset(pairs)
 
 
 def chat_model(base_url: str) -> ChatOpenAI:

@@ -7,9 +7,12 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
+from mcpchat_ext.protocol import ToolInfo
 
-def by_name(tools: list[BaseTool]) -> dict[str, BaseTool]:
-    return {t.name: t for t in tools}
+
+def by_name(tools: list[tuple[ToolInfo, BaseTool]]) -> dict[str, BaseTool]:
+    """The manager's tools by model-facing name."""
+    return {t.name: t for _, t in tools}
 
 
 async def call(tool: BaseTool, **args: Any) -> ToolMessage:

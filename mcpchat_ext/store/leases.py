@@ -1,0 +1,102 @@
+"""Cross-process run leases: at most one process runs a chat's turn at a time.
+
+The lease row is taken in one transaction of the shared database, so two processes (the Jupyter
+server and a notebook kernel) deciding the same pending call at once cannot both run it. A lease
+lapses at ``expires_at`` (its holder renews it while the turn runs) or at once when its holder,
+a process on this host, is gone (kill -9), so a crash never locks a chat for long.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .models import RunLease
+from .timestamps import aware
+
+HOST = socket.gethostname()
+
+
+def new_owner() -> str:
+    """This process's owner id: host, pid and a random part (pids are reused)."""
+    return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _holder_gone(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != HOST or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Leases:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, owner: str, ttl: float = 30.0) -> None:
+        self._sessions = sessions
+        self.owner = owner
+        self.ttl = ttl
+
+    def _expiry(self) -> datetime:
+        return datetime.now(timezone.utc) + timedelta(seconds=self.ttl)
+
+    async def acquire(self, chat_id: str) -> int | None:
+        """Take the chat's lease; the turn count after this one, or None while another live
+        process holds it."""
+        now = datetime.now(timezone.utc)
+        try:
+            async with self._sessions.begin() as session:
+                row = await session.get(RunLease, chat_id)
+                if row is None:
+                    session.add(
+                        RunLease(chat_id=chat_id, owner=self.owner, expires_at=self._expiry(), turns=1)
+                    )
+                    return 1
+                free = row.owner == self.owner or aware(row.expires_at) < now or _holder_gone(row.owner)
+                if not free:
+                    return None
+                # compare-and-set: only if nobody took it since we read it
+                result = await session.execute(
+                    update(RunLease)
+                    .where(
+                        RunLease.chat_id == chat_id, RunLease.owner == row.owner, RunLease.turns == row.turns
+                    )
+                    .values(owner=self.owner, expires_at=self._expiry(), turns=row.turns + 1)
+                )
+                if getattr(result, "rowcount", 0) != 1:
+                    return None
+                return row.turns + 1
+        except (IntegrityError, OperationalError):  # another process took it first (or holds the db)
+            return None
+
+    async def renew(self, chat_id: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RunLease)
+                .where(RunLease.chat_id == chat_id, RunLease.owner == self.owner)
+                .values(expires_at=self._expiry())
+            )
+
+    async def release(self, chat_id: str) -> None:
+        past = datetime.now(timezone.utc) - timedelta(seconds=1)
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RunLease)
+                .where(RunLease.chat_id == chat_id, RunLease.owner == self.owner)
+                .values(expires_at=past)
+            )
+
+    async def holder(self, chat_id: str) -> str | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(RunLease.owner).where(RunLease.chat_id == chat_id))

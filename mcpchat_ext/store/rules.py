@@ -1,0 +1,72 @@
+"""The users' approval rules (allow / ask / deny a server's tool, in one chat or everywhere)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..errors import NotFound
+from ..protocol import ApprovalRule, NewRule
+from .models import ApprovalRuleRow, utcnow
+from .timestamps import aware
+
+
+def _rule(row: ApprovalRuleRow) -> ApprovalRule:
+    return ApprovalRule(
+        id=str(row.id),
+        server=row.server,
+        tool=row.tool,
+        action=row.action,  # type: ignore[arg-type]
+        chat_id=row.chat_id,
+        source="user",
+        created_at=aware(row.created_at),
+    )
+
+
+class RuleStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def list(self, user: str) -> list[ApprovalRule]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ApprovalRuleRow).where(ApprovalRuleRow.user == user).order_by(ApprovalRuleRow.id)
+            )
+            return [_rule(r) for r in rows]
+
+    async def add(self, user: str, rule: NewRule) -> ApprovalRule:
+        """Add ``rule``, replacing the user's rule for the same tool and scope."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(ApprovalRuleRow).where(
+                    ApprovalRuleRow.user == user,
+                    ApprovalRuleRow.server == rule.server,
+                    ApprovalRuleRow.tool == rule.tool,
+                    ApprovalRuleRow.chat_id.is_(None)
+                    if rule.chat_id is None
+                    else ApprovalRuleRow.chat_id == rule.chat_id,
+                )
+            )
+            row = ApprovalRuleRow(
+                user=user,
+                chat_id=rule.chat_id,
+                server=rule.server,
+                tool=rule.tool,
+                action=rule.action,
+                created_at=utcnow(),
+            )
+            session.add(row)
+            await session.flush()
+            return _rule(row)
+
+    async def remove(self, user: str, rule_id: str) -> None:
+        if not rule_id.isdigit():
+            raise NotFound(f"approval rule '{rule_id}' not found")
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(ApprovalRuleRow).where(
+                    ApprovalRuleRow.user == user, ApprovalRuleRow.id == int(rule_id)
+                )
+            )
+            if not getattr(result, "rowcount", 0):
+                raise NotFound(f"approval rule '{rule_id}' not found")
