@@ -1,7 +1,7 @@
-"""The committed JSON schema of the wire contract is the one protocol.py prints.
+"""The committed JSON schema of the wire contract is the one the protocol package prints.
 
 labextension/schema/protocol.schema.json is what the TypeScript types are generated from
-(labextension/scripts/gen-protocol.mjs), so a change of a model in protocol.py that is not
+(labextension/scripts/gen-protocol.mjs), so a change of a model in the protocol package that is not
 exported there would leave the UI compiling against the old contract.
 """
 
@@ -26,23 +26,25 @@ def test_committed_schema_is_what_protocol_py_prints() -> None:
     printed = _printed()
     committed = SCHEMA.read_text(encoding="utf-8")
     assert json.loads(committed) == json.loads(printed), (
-        f"{SCHEMA.relative_to(ROOT)} is out of date with mcpchat_ext/protocol.py; regenerate it with "
+        f"{SCHEMA.relative_to(ROOT)} is out of date with mcpchat_ext/protocol/; regenerate it with "
         f"`{REGENERATE}` (from the repository root), then rebuild the labextension"
     )
     assert committed == printed, f"same schema, other formatting: regenerate it with `{REGENERATE}`"
 
 
 def test_schema_has_every_frame_and_body() -> None:
+    from pydantic import BaseModel
+
     from mcpchat_ext import protocol
 
     defs = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]
     frames = {
         name
         for name, value in vars(protocol).items()
-        if name.endswith("Frame") and isinstance(value, type) and issubclass(value, protocol.BaseModel)
+        if name.endswith("Frame") and isinstance(value, type) and issubclass(value, BaseModel)
     }
     bodies = set(
-        "CreateChat UpdateChat ImportServers SendMessage SubmitDecisions HistoryPage Settings".split()
+        "CreateChat UpdateChat ImportServers SendMessage SubmitDecisions HistoryPage Settings NewRule ApprovalRule".split()
     )
     assert frames | bodies | {"ClientFrame", "ServerFrame"} <= set(defs)
     # the client reads frames as the server sends them: every field, and the tag, is there

@@ -1,8 +1,8 @@
 /**
- * The wire contract (mcpchat_ext/protocol.py) for the TypeScript side.
+ * The wire contract (the package mcpchat_ext/protocol/) for the TypeScript side.
  *
  * Every wire type comes from ./generated/protocol, which scripts/gen-protocol.mjs generates at
- * build time from schema/protocol.schema.json, the JSON schema that protocol.py prints
+ * build time from schema/protocol.schema.json, the JSON schema that the protocol package prints
  * (`python -m mcpchat_ext.protocol`). This module gives the generated types their friendly
  * names and adds what the schema cannot say: the RPC method -> params / result maps, and
  * JSONSchema (the shape of a tool's `input_schema`, which the wire carries as any object).
@@ -11,6 +11,7 @@
  * a default may be left out) and `...Output` (the server always sends every field).
  */
 import type {
+  ApprovalRule,
   CallFrame,
   ChatInfo,
   CreateChat,
@@ -18,6 +19,7 @@ import type {
   DecisionOutput,
   ErrorFrame,
   HistoryPage,
+  NewRule,
   ImportServers,
   ServerFrame,
   ServerSpecInput,
@@ -30,6 +32,7 @@ import type {
 export type {
   AiMessageFrame,
   ApprovalDecidedFrame,
+  ApprovalRule,
   ApprovalRequiredFrame,
   CallFrame,
   ChatInfo,
@@ -43,6 +46,7 @@ export type {
   HistoryPage,
   ImportServers,
   ModelInfo,
+  NewRule,
   PendingCall,
   PingFrame,
   PongFrame,
@@ -82,7 +86,7 @@ export type ErrorCode = ErrorFrame['code'];
 /** The frames of a chat turn: every server frame that names a chat. */
 export type TurnEvent = Extract<ServerFrame, { chat_id: unknown }>;
 
-/** A list with at least one element (`min_length=1` in protocol.py). */
+/** A list with at least one element (`min_length=1` in the protocol package). */
 export type NonEmpty<T> = [T, ...T[]];
 
 export function nonEmpty<T>(items: readonly T[]): NonEmpty<T> | null {
@@ -91,7 +95,7 @@ export function nonEmpty<T>(items: readonly T[]): NonEmpty<T> | null {
 
 type NoParams = Record<string, never>;
 
-/** Params of each RPC method (the comments on `RpcMethod` in protocol.py). */
+/** Params of each RPC method (the comments on `RpcMethod` in the protocol package). */
 export interface RpcParams {
   'chats.list': NoParams;
   'chats.create': CreateChat;
@@ -105,6 +109,9 @@ export interface RpcParams {
   'servers.connect': { name: string };
   'servers.import': ImportServers;
   'settings.get': NoParams;
+  'rules.list': NoParams;
+  'rules.add': NewRule;
+  'rules.remove': { id: string };
 }
 
 /** Result type of each RPC method. */
@@ -121,9 +128,12 @@ export interface RpcResults {
   'servers.connect': ServerStatus;
   'servers.import': ServerStatus[];
   'settings.get': Settings;
+  'rules.list': ApprovalRule[];
+  'rules.add': ApprovalRule;
+  'rules.remove': { removed: string };
 }
 
-// Both maps name exactly the methods of protocol.py: a method added there fails to compile here.
+// Both maps name exactly the methods of the protocol package: a method added there fails to compile here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const paramsCoverMethods: Same<keyof RpcParams, RpcMethod> = true;
 const resultsCoverMethods: Same<keyof RpcResults, RpcMethod> = true;

@@ -65,7 +65,8 @@ describe('chat actions', () => {
       messages: [message('u1', 'user', 'q')],
       total: 1,
       offset: 0,
-      pending: [pending('t1')]
+      pending: [pending('t1')],
+      interrupted: false
     });
     expect(s.messages.map(m => m.id)).toEqual(['u1', 'm9']);
     expect(s.pending.map(p => p.id)).toEqual(['t1']);
@@ -75,7 +76,7 @@ describe('chat actions', () => {
 
   it('historyLoaded of a chat that is no longer open changes nothing', () => {
     const start = openChat();
-    const page = { chat: chat('c2'), messages: [message('x', 'user', 'q')], total: 1, offset: 0, pending: [] };
+    const page = { chat: chat('c2'), messages: [message('x', 'user', 'q')], total: 1, offset: 0, pending: [], interrupted: false };
     expect(act.historyLoaded(start, page)).toBe(start);
   });
 

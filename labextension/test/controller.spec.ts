@@ -78,7 +78,7 @@ describe('ChatController', () => {
     expect(store.state.chatId).toBe('new');
 
     for (const h of transport.calls('chats.history')) {
-      transport.answer(h, { chat: chat('new'), messages: [], total: 0, offset: 0, pending: [] });
+      transport.answer(h, { chat: chat('new'), messages: [], total: 0, offset: 0, pending: [], interrupted: false });
     }
     expect(await created).toBe(true);
   });
@@ -93,7 +93,7 @@ describe('ChatController', () => {
     expect(store.state.chatId).toBe('c1');
     const [history] = transport.calls('chats.history');
     expect(history.params).toEqual({ chat_id: 'c1' });
-    transport.answer(history, { chat: chat('c1'), messages: [], total: 0, offset: 0, pending: [] });
+    transport.answer(history, { chat: chat('c1'), messages: [], total: 0, offset: 0, pending: [], interrupted: false });
     await flush();
     expect(ready).toHaveBeenCalledOnce();
     expect(store.state.loadingHistory).toBe(false);

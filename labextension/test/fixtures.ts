@@ -7,7 +7,7 @@ export function message(id: string, role: ChatMessage['role'], content = '', ext
 }
 
 export function call(id: string, args: Record<string, unknown> = { a: 2, b: 3 }): ToolCall {
-  return { id, name: 'demo_add', server: 'demo', tool: 'add', args };
+  return { id, name: 'demo_add', server: 'demo', tool: 'add', args, original_args: null };
 }
 
 export function pending(id: string): PendingCall {

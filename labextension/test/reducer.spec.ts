@@ -92,7 +92,7 @@ describe('approvals', () => {
     const s = run(openChat(), required, {
       type: 'approval_decided',
       chat_id: 'c1',
-      decisions: [{ call_id: 't1', action: 'reject', args: null, reason: 'not now' }],
+      decisions: [{ call_id: 't1', action: 'reject', args: null, reason: 'not now', rule: null, remember: null }],
       auto: false,
       calls: [call('t1')]
     });
@@ -103,7 +103,7 @@ describe('approvals', () => {
     const all = run(s, {
       type: 'approval_decided',
       chat_id: 'c1',
-      decisions: [{ call_id: 't2', action: 'edit', args: { a: 1, b: 1 }, reason: null }],
+      decisions: [{ call_id: 't2', action: 'edit', args: { a: 1, b: 1 }, reason: null, rule: null, remember: null }],
       auto: false,
       calls: [call('t2', { a: 1, b: 1 })]
     });
@@ -116,7 +116,7 @@ describe('approvals', () => {
     const s = run(openChat(), {
       type: 'approval_decided',
       chat_id: 'c1',
-      decisions: [{ call_id: 't1', action: 'approve', args: null, reason: null }],
+      decisions: [{ call_id: 't1', action: 'approve', args: null, reason: null, rule: null, remember: null }],
       auto: true,
       calls: [call('t1')]
     });

@@ -36,7 +36,7 @@ def route_table() -> list[tuple[str, Any]]:
         (f"{api}/chats/{_CHAT}/decisions", ChatDecisionsHandler),
         (f"{api}/chats/{_CHAT}/stop", ChatStopHandler),
         (f"{api}/rules", RulesHandler),
-        (f"{api}/rules/(?P<rule_id>[A-Za-z0-9_\-]{{1,64}})", RuleHandler),
+        (rf"{api}/rules/(?P<rule_id>[A-Za-z0-9_\-]{{1,64}})", RuleHandler),
         (f"{api}/servers", ServersHandler),
         (f"{api}/servers/import", ServerImportHandler),
         (f"{api}/servers/{_SERVER}", ServerHandler),
