@@ -19,14 +19,14 @@ INTERRUPTED_TEXT = (
 )
 
 
-def error_message(call: Mapping[str, Any], text: str, **artifact: Any) -> ToolMessage:
+def _answer(call: Mapping[str, Any], content: str, **artifact: Any) -> ToolMessage:
     return ToolMessage(
-        content=f"Error: {text}",
-        tool_call_id=call["id"],
-        name=call["name"],
-        status="error",
-        artifact=artifact or None,
+        content=content, tool_call_id=call["id"], name=call["name"], status="error", artifact=artifact or None
     )
+
+
+def error_message(call: Mapping[str, Any], text: str, **artifact: Any) -> ToolMessage:
+    return _answer(call, f"Error: {text}", **artifact)
 
 
 def _available(toolset: Toolset) -> str:
@@ -38,13 +38,7 @@ def refusal(step: Mapping[str, Any], toolset: Toolset) -> ToolMessage:
     """The answer to a call whose plan step does not run it."""
     call, action = step["call"], step["action"]
     if action == "reject":
-        return ToolMessage(
-            content=rejection_text(step.get("reason")),
-            tool_call_id=call["id"],
-            name=call["name"],
-            status="error",
-            artifact={"rejected": True},
-        )
+        return _answer(call, rejection_text(step.get("reason")), rejected=True)
     if action == "deny":
         rule = step.get("rule") or "an approval rule"
         text = f"the tool {call['name']!r} is blocked ({rule}); do not call it again"
@@ -58,17 +52,5 @@ def refusal(step: Mapping[str, Any], toolset: Toolset) -> ToolMessage:
 def cut_short(call: Mapping[str, Any], *, cancelled: bool) -> ToolMessage:
     """The answer to a call that got no result: Stop (cancelled) or a crash (interrupted)."""
     if cancelled:
-        return ToolMessage(
-            content=CANCELLED_TEXT,
-            tool_call_id=call["id"],
-            name=call["name"],
-            status="error",
-            artifact={"cancelled": True},
-        )
-    return ToolMessage(
-        content=INTERRUPTED_TEXT,
-        tool_call_id=call["id"],
-        name=call["name"],
-        status="error",
-        artifact={"interrupted": True},
-    )
+        return _answer(call, CANCELLED_TEXT, cancelled=True)
+    return _answer(call, INTERRUPTED_TEXT, interrupted=True)

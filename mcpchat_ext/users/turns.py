@@ -40,9 +40,11 @@ BUSY_ELSEWHERE = (
 
 @dataclass(frozen=True)
 class TurnOptions:
-    system_prompt: str | None = None
-    max_tool_rounds: int = 8
-    max_context_tokens: int = 0
+    """The engine's limits for every turn (from EngineConfig, where their defaults live)."""
+
+    system_prompt: str | None
+    max_tool_rounds: int
+    max_context_tokens: int
 
 
 @dataclass(frozen=True)
