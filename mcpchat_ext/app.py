@@ -165,7 +165,7 @@ class MCPChatExtension(ExtensionApp):
             catalog.update(doc.get("mcpServers", doc))
         specs = []
         if catalog:  # (pydantic is only imported when there is something to validate)
-            from .server_specs import parse_claude_config, validate_spec
+            from .mcp_servers.specs import parse_claude_config, validate_spec
 
             specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": catalog})]
         return EngineConfig(

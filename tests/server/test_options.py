@@ -61,3 +61,9 @@ def test_defaults_are_the_engine_configs() -> None:
     app, cfg = MCPChatExtension(), EngineConfig(data_dir=Path())
     for name in ("tool_timeout", "connect_timeout", "max_output_chars", "max_tool_rounds", "idle_timeout"):
         assert getattr(app, name) == getattr(cfg, name), name
+
+
+def test_the_server_catalog_option_is_parsed() -> None:
+    app = MCPChatExtension(server_catalog={"mcpServers": {"tools": {"command": "uvx", "args": ["x"]}}})
+    (spec,) = app.engine_config().server_catalog
+    assert (spec.name, spec.command, spec.args) == ("tools", "uvx", ["x"])
