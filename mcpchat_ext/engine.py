@@ -79,6 +79,7 @@ class Engine:
             from .agent.checkpoint import open_checkpointer
             from .agent.graph import build_graph
             from .agent.models import make_model, model_info
+            from .mcp_servers.log_redaction import SecretLogFilter
             from .store import Store
             from .users.registry import UserRegistry
             from .users.workspace import EngineParts, UserWorkspace
@@ -99,7 +100,10 @@ class Engine:
                 checkpointer=checkpointer,
                 catalog=self.catalog,
                 model_info=model_info(cfg),
+                log_filter=SecretLogFilter(),
             )
+            parts.log_filter.install()
+            self._stack.callback(parts.log_filter.uninstall)
             _freeze_startup_heap()
 
             async def open_workspace(user: str) -> UserWorkspace:

@@ -19,6 +19,7 @@ from langchain_mcp_adapters.tools import load_mcp_tools
 from mcp import ClientSession, McpError, types
 
 from ..protocol import ServerSpec, ServerState, ToolInfo
+from .redact import redact_text
 from .specs import to_connection
 from .transport import open_session
 
@@ -126,7 +127,7 @@ class ServerWorker:
                     self.fail(f"connection lost: {describe_error(exc, self.spec)}")
                 else:
                     self.fail(describe_error(exc, self.spec))
-            log.info("MCP server %s ended: %r", self.name, exc)
+            log.info("MCP server %s ended: %s", self.name, redact_text(repr(exc), self.spec))
         finally:
             self._session = None
             if self.state in ("connecting", "ready"):
@@ -158,7 +159,7 @@ class ServerWorker:
     def fail(self, message: str) -> None:
         """Mark the server broken; the session is torn down and reconnected on next use."""
         self.state = "error"
-        self.error = message
+        self.error = redact_text(message, self.spec)  # servers echo credentials in their errors
         self._stop.set()
 
     async def stop(self, grace: float = 10.0) -> None:

@@ -9,7 +9,7 @@ client of the user, the user's MCP servers (:class:`~.servers.UserServers`) and 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel
@@ -19,6 +19,7 @@ from ..agent import runner
 from ..agent.graph import AgentGraph
 from ..config import EngineConfig
 from ..errors import BadRequest
+from ..mcp_servers.log_redaction import SecretLogFilter
 from ..mcp_servers.manager import MCPConnectionManager
 from ..store import Store
 from .fanout import Fanout, Subscriber
@@ -37,6 +38,8 @@ class EngineParts:
     checkpointer: BaseCheckpointSaver[str]
     catalog: list[p.ServerSpec]
     model_info: p.ModelInfo
+    # keeps the secrets of every started server out of the log (installed by the engine)
+    log_filter: SecretLogFilter = field(default_factory=SecretLogFilter)
 
 
 class UserWorkspace:
@@ -60,6 +63,7 @@ class UserWorkspace:
             catalog=parts.catalog,
             connections=self.connections,
             broadcast=self.broadcast,
+            log_filter=parts.log_filter,
         )
         self.turns: TurnManager = TurnManager(
             user=user,
