@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from ..errors import BadRequest
 from ..protocol import ServerSpec
+from .limits import check_limits
 from .redact import MASK, mask_url
 from .redact import mask_spec as mask_secrets
 from .unmask import restore_secrets
@@ -47,7 +48,10 @@ def _problem(name: str, msg: str) -> BadRequest:
 
 
 def validate_spec(spec: ServerSpec) -> ServerSpec:
-    """Check that ``spec`` can be started; BadRequest names the server and the problem."""
+    """Check that ``spec`` can be started; BadRequest names the server and the problem.
+
+    The size limits of :mod:`.limits` come first, so an oversized spec costs nothing more."""
+    check_limits(spec)
     if spec.transport == "stdio":
         if not spec.command or not spec.command.strip():
             raise _problem(spec.name, "a stdio server needs a 'command'")
