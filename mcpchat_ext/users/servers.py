@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from .. import protocol as p
 from ..errors import BadRequest, Conflict, MCPServerError
+from ..mcp_servers.limits import check_import_size
 from ..mcp_servers.log_redaction import SecretLogFilter
 from ..mcp_servers.manager import MCPConnectionManager
 from ..mcp_servers.redact import mask_spec, redact_text
@@ -124,6 +125,7 @@ class UserServers:
 
     async def import_config(self, body: p.ImportServers) -> list[p.ServerStatus]:
         """Claude Desktop ``mcpServers``: all or nothing; existing names need ``replace``."""
+        check_import_size(len(body.mcpServers))
         specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": body.mcpServers})]
         for spec in specs:
             self._guard_catalog(spec.name)
