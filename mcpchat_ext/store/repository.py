@@ -27,6 +27,7 @@ from sqlalchemy.pool import StaticPool
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
+from .faults import storage_faults, storage_guarded
 from .models import ApprovalRecord, Base, Chat, MCPServer, User, utcnow
 
 
@@ -107,6 +108,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+@storage_guarded  # a full disk, a read-only or locked file: StorageError naming storage_path
 class Store:
     """Async repository over SQLAlchemy 2 (``sqlite+aiosqlite:///path`` by default)."""
 
@@ -114,23 +116,36 @@ class Store:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
+    @property
+    def storage_path(self) -> str:
+        """The database file (or URL) that errors name."""
+        database = self.engine.url.database or ""
+        if database.startswith("file:"):  # an SQLite URI (file:/path?mode=ro)
+            database = database.removeprefix("file:").split("?", 1)[0]
+        return database or self.engine.url.render_as_string(hide_password=True)
+
     @classmethod
     async def open(cls, url: str) -> Store:
         """Open (creating the parent directory and the tables) the database at ``url``."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         is_sqlite = parsed.get_backend_name() == "sqlite"
-        if is_sqlite:
-            database = parsed.database or ""
-            if database in ("", ":memory:") or database.startswith("file::memory:"):
-                kwargs["poolclass"] = StaticPool
-            else:
-                await asyncio.to_thread(_make_parent_dir, database)
-        engine = create_async_engine(url, **kwargs)
-        if is_sqlite:
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+        with storage_faults(parsed.database or parsed.render_as_string(hide_password=True)):
+            if is_sqlite:
+                database = parsed.database or ""
+                if database in ("", ":memory:") or database.startswith("file::memory:"):
+                    kwargs["poolclass"] = StaticPool
+                else:
+                    await asyncio.to_thread(_make_parent_dir, database)
+            engine = create_async_engine(url, **kwargs)
+            if is_sqlite:
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            try:
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+            except BaseException:
+                await engine.dispose()
+                raise
         return cls(engine)
 
     async def close(self) -> None:
