@@ -138,6 +138,18 @@ class MCPChatExtension(ExtensionApp):
         "per token. 0-1000.",
     ).tag(config=True)
 
+    allow_visitor_stdio_servers = Bool(
+        _DEFAULTS.allow_visitor_stdio_servers,
+        help="""Let visitors of a shared Jupyter server add, change and start stdio MCP servers.
+
+        On JupyterHub a server's owner can share it with other users. Each visitor's chats and
+        MCP servers are their own, but a stdio server runs its command on this server as its
+        owner. By default (False) only the owner may add, change or start stdio servers of their
+        own; visitors may use HTTP/SSE servers and the server catalog. Sharing a server also lets
+        a visitor start kernels (run any code as the owner): this only narrows the chat's own
+        surface.""",
+    ).tag(config=True)
+
     @validate("tool_timeout", "connect_timeout")
     def _positive_seconds(self, proposal: Bunch) -> float:
         return float(_checked(proposal, lambda v: v > 0, "a number of seconds > 0"))
@@ -185,6 +197,7 @@ class MCPChatExtension(ExtensionApp):
             include_demo_server=self.include_demo_server,
             system_prompt=self.system_prompt or None,
             idle_timeout=self.idle_timeout,
+            allow_visitor_stdio_servers=self.allow_visitor_stdio_servers,
         )
 
     def initialize_settings(self) -> None:

@@ -56,6 +56,8 @@ class EngineConfig:
     system_prompt: str | None = None
     # Seconds after which an idle user's workspace (and its MCP servers) is closed; 0: never.
     idle_timeout: float = 3600.0
+    # Visitors of a shared server (not its owner) may add, change and start stdio servers.
+    allow_visitor_stdio_servers: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> EngineConfig:

@@ -13,7 +13,7 @@ import importlib
 import logging
 from typing import TYPE_CHECKING
 
-from .config import EngineConfig
+from .config import EngineConfig, local_user
 from .demo.spec import DEMO_SERVER_NAME, demo_server_spec
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ class Engine:
             catalog=self.catalog,
             model_info=model_info(cfg),
             log_filter=SecretLogFilter(),
+            owner=local_user(),
         )
         parts.log_filter.install()
         self._stack.callback(parts.log_filter.uninstall)

@@ -21,6 +21,7 @@ from ..mcp_servers.manager import MCPConnectionManager
 from ..mcp_servers.redact import mask_spec, redact_text
 from ..mcp_servers.specs import parse_claude_config, restore_secrets, validate_spec
 from ..store import Store
+from .visitors import VisitorPolicy
 
 Broadcast = Callable[[BaseModel], Awaitable[None]]
 
@@ -35,9 +36,12 @@ class UserServers:
         connections: MCPConnectionManager,
         broadcast: Broadcast,
         log_filter: SecretLogFilter | None = None,
+        visitors: VisitorPolicy | None = None,
     ) -> None:
-        """``log_filter`` learns the secrets of every server started, to keep them out of the log."""
+        """``log_filter`` learns the secrets of every server started, to keep them out of the log;
+        ``visitors`` says whether this user may run stdio servers of their own (None: yes)."""
         self.user = user
+        self._visitors = visitors
         self.store = store
         self.catalog = catalog
         self.connections = connections
@@ -78,7 +82,20 @@ class UserServers:
         status = self.connections.status(spec.name)
         source = "catalog" if spec.name in self._catalog_names() else "user"
         error = None if status.error is None else redact_text(status.error, spec)
-        return status.model_copy(update={"spec": mask_spec(spec), "source": source, "error": error})
+        update = {"spec": mask_spec(spec), "source": source, "error": error}
+        if self._visitors is not None and not self._may_run(spec) and status.state == "disconnected":
+            update |= {"state": "error", "error": self._visitors.refusal(spec.name)}
+        return status.model_copy(update=update)
+
+    def _may_run(self, spec: p.ServerSpec) -> bool:
+        """Whether this user may start ``spec`` (a visitor's own stdio server may be refused)."""
+        if self._visitors is None or spec.transport != "stdio" or spec.name in self._catalog_names():
+            return True
+        return self._visitors.may_run_commands
+
+    def _check_visitor(self, specs: list[p.ServerSpec]) -> None:
+        if self._visitors is not None:
+            self._visitors.check(specs)
 
     def _remember(self, specs: list[p.ServerSpec]) -> None:
         if self._log_filter is not None:
@@ -99,6 +116,7 @@ class UserServers:
     async def add(self, spec: p.ServerSpec, *, connect: bool = True) -> p.ServerStatus:
         spec = validate_spec(spec)
         self._guard_catalog(spec.name)
+        self._check_visitor([spec])
         self._remember([spec])
         await self.store.add_server(self.user, spec)
         status = await self.connect(spec.name) if connect else self._status(spec)
@@ -108,6 +126,7 @@ class UserServers:
     async def update(self, name: str, spec: p.ServerSpec) -> p.ServerStatus:
         self._guard_catalog(name)
         self._guard_catalog(spec.name)
+        self._check_visitor([spec])
         # the client only ever saw masked secrets: keep the stored values where it sent "***"
         spec = validate_spec(restore_secrets(spec, await self.store.get_server(self.user, name)))
         self._remember([spec])
@@ -129,6 +148,7 @@ class UserServers:
         specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": body.mcpServers})]
         for spec in specs:
             self._guard_catalog(spec.name)
+        self._check_visitor(specs)
         self._remember(specs)
         existing = {s.name for s in await self.store.list_servers(self.user)}
         clashes = [s.name for s in specs if s.name in existing]
@@ -148,6 +168,8 @@ class UserServers:
     async def connect(self, name: str) -> p.ServerStatus:
         """(Re)start the server's persistent session; failures show in the status."""
         spec = await self.spec(name)
+        if not self._may_run(spec):
+            self._check_visitor([spec])
         self._remember([spec])
         await self.connections.connect(spec)
         status = self._status(spec)
@@ -165,7 +187,8 @@ class UserServers:
 
     async def tools_for(self, chat: p.ChatInfo) -> list[BaseTool]:
         """LangChain tools of the chat's enabled servers (connecting or reconnecting as needed)."""
-        specs = [s for s in await self.specs() if s.name in chat.servers and s.enabled]
+        chosen = [s for s in await self.specs() if s.name in chat.servers and s.enabled]
+        specs = [s for s in chosen if self._may_run(s)]  # (a refused one shows why in its status)
         self._remember(specs)
         before = self._status_keys()
         tools = await self.connections.get_tools(specs)

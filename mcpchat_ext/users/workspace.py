@@ -26,6 +26,7 @@ from .fanout import Fanout, Subscriber
 from .policy import AutoApprovePolicy
 from .servers import UserServers
 from .turns import DEFAULT_TITLE, TurnHooks, TurnManager, TurnOptions
+from .visitors import VisitorPolicy
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class EngineParts:
     model_info: p.ModelInfo
     # keeps the secrets of every started server out of the log (installed by the engine)
     log_filter: SecretLogFilter = field(default_factory=SecretLogFilter)
+    # the user this Jupyter server runs as ("": everyone counts as the owner)
+    owner: str = ""
 
 
 class UserWorkspace:
@@ -64,6 +67,9 @@ class UserWorkspace:
             connections=self.connections,
             broadcast=self.broadcast,
             log_filter=parts.log_filter,
+            visitors=VisitorPolicy(
+                owner=parts.owner or user, user=user, allow_stdio=cfg.allow_visitor_stdio_servers
+            ),
         )
         self.turns: TurnManager = TurnManager(
             user=user,
