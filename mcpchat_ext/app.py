@@ -149,6 +149,29 @@ class MCPChatExtension(ExtensionApp):
         a visitor start kernels (run any code as the owner): this only narrows the chat's own
         surface.""",
     ).tag(config=True)
+    crypt_key = Unicode(
+        help="""Fernet key(s) that encrypt the credentials of stored MCP servers (env and header
+        values, URLs with credentials, secret arguments) in app.db. Default: $MCPCHAT_CRYPT_KEY
+        (prefer the environment variable to a config file). Several keys separated by ';': the
+        first encrypts, all decrypt (key rotation). Needs the 'cryptography' package. Once set,
+        the stored credentials can only be read with the key. Empty: stored in plain text.""",
+    ).tag(config=True)
+
+    @default("crypt_key")
+    def _default_crypt_key(self) -> str:
+        return os.environ.get("MCPCHAT_CRYPT_KEY", "")
+
+    @validate("crypt_key")
+    def _valid_crypt_key(self, proposal: Bunch) -> str:
+        value = str(proposal.value)
+        if value.strip():
+            from .store.crypt import Cipher
+
+            try:
+                Cipher(value)
+            except ValueError as exc:
+                raise TraitError(f"MCPChatExtension.crypt_key: {exc}") from None
+        return value
 
     @validate("tool_timeout", "connect_timeout")
     def _positive_seconds(self, proposal: Bunch) -> float:
@@ -198,6 +221,7 @@ class MCPChatExtension(ExtensionApp):
             system_prompt=self.system_prompt or None,
             idle_timeout=self.idle_timeout,
             allow_visitor_stdio_servers=self.allow_visitor_stdio_servers,
+            crypt_key=self.crypt_key or None,
         )
 
     def initialize_settings(self) -> None:

@@ -136,7 +136,9 @@ class Engine:
         """The private data directory, the app store and the checkpointer (StorageError naming
         the path and the remedy when one cannot be used)."""
         from .agent.checkpoint import open_checkpointer
+        from .errors import StorageError
         from .store import Store
+        from .store.crypt import cipher_from_keys
         from .store.faults import storage_faults
         from .store.files import prepare_data_dir, private_file, sqlite_path
 
@@ -148,7 +150,11 @@ class Engine:
         for path in (sqlite_path(cfg.resolved_db_url), checkpoints):
             if path is not None:
                 await asyncio.to_thread(private_file, path)
-        store = await Store.open(cfg.resolved_db_url)
+        try:
+            cipher = cipher_from_keys(cfg.crypt_key)
+        except ValueError as exc:
+            raise StorageError(f"cannot encrypt the stored MCP server credentials: {exc}") from None
+        store = await Store.open(cfg.resolved_db_url, cipher)
         self._stack.push_async_callback(store.close)
         with storage_faults(checkpoints):
             checkpointer: ChatSaver = await self._stack.enter_async_context(

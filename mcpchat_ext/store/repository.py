@@ -27,6 +27,7 @@ from sqlalchemy.pool import StaticPool
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
+from .crypt import Cipher, seal, unseal
 from .faults import storage_faults, storage_guarded
 from .models import ApprovalRecord, Base, Chat, MCPServer, User, utcnow
 
@@ -46,32 +47,33 @@ def _chat_info(row: Chat) -> ChatInfo:
     )
 
 
-def _spec(row: MCPServer) -> ServerSpec:
-    return ServerSpec.model_validate(
-        {
-            "name": row.name,
-            "transport": row.transport,
-            "command": row.command,
-            "args": list(row.args or []),
-            "env": dict(row.env or {}),
-            "cwd": row.cwd,
-            "url": row.url,
-            "headers": dict(row.headers or {}),
-            "enabled": row.enabled,
-            "description": row.description or "",
-        }
-    )
+def _spec(row: MCPServer, cipher: Cipher | None) -> ServerSpec:
+    fields = {
+        "name": row.name,
+        "transport": row.transport,
+        "command": row.command,
+        "args": list(row.args or []),
+        "env": dict(row.env or {}),
+        "cwd": row.cwd,
+        "url": row.url,
+        "headers": dict(row.headers or {}),
+        "enabled": row.enabled,
+        "description": row.description or "",
+    }
+    return ServerSpec.model_validate(unseal(fields, cipher, row.name))
 
 
-def _apply_spec(row: MCPServer, spec: ServerSpec) -> None:
+def _apply_spec(row: MCPServer, spec: ServerSpec, cipher: Cipher | None) -> None:
+    secret = {"env": dict(spec.env), "headers": dict(spec.headers), "url": spec.url, "args": list(spec.args)}
+    sealed = seal(secret, cipher)  # (encrypted at rest when a crypt key is set)
     row.name = spec.name
     row.transport = spec.transport
     row.command = spec.command
-    row.args = list(spec.args)
-    row.env = dict(spec.env)
+    row.args = sealed["args"]
+    row.env = sealed["env"]
     row.cwd = spec.cwd
-    row.url = spec.url
-    row.headers = dict(spec.headers)
+    row.url = sealed["url"]
+    row.headers = sealed["headers"]
     row.enabled = spec.enabled
     row.description = spec.description
     row.updated_at = utcnow()
@@ -104,6 +106,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted or replaced values (credentials) are erased
     finally:
         cursor.close()
 
@@ -112,8 +115,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Store:
     """Async repository over SQLAlchemy 2 (``sqlite+aiosqlite:///path`` by default)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: Cipher | None = None) -> None:
+        """``cipher``: encrypts the credentials of stored MCP servers (see :mod:`.crypt`)."""
         self.engine = engine
+        self._cipher = cipher
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @property
@@ -125,7 +130,7 @@ class Store:
         return database or self.engine.url.render_as_string(hide_password=True)
 
     @classmethod
-    async def open(cls, url: str) -> Store:
+    async def open(cls, url: str, cipher: Cipher | None = None) -> Store:
         """Open (creating the parent directory and the tables) the database at ``url``."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
@@ -146,7 +151,7 @@ class Store:
             except BaseException:
                 await engine.dispose()
                 raise
-        return cls(engine)
+        return cls(engine, cipher)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -248,11 +253,11 @@ class Store:
             rows = await session.scalars(
                 select(MCPServer).where(MCPServer.user == user).order_by(MCPServer.name)
             )
-            return [_spec(r) for r in rows]
+            return [_spec(r, self._cipher) for r in rows]
 
     async def get_server(self, user: str, name: str) -> ServerSpec:
         async with self._sessions() as session:
-            return _spec(await self._server(session, user, name))
+            return _spec(await self._server(session, user, name), self._cipher)
 
     async def add_server(self, user: str, spec: ServerSpec) -> ServerSpec:
         try:
@@ -264,11 +269,11 @@ class Store:
                 if taken is not None:
                     raise Conflict(f"an MCP server named '{spec.name}' already exists")
                 row = MCPServer(user=user, created_at=utcnow())
-                _apply_spec(row, spec)
+                _apply_spec(row, spec, self._cipher)
                 session.add(row)
         except IntegrityError as exc:  # lost a race with a concurrent add
             raise Conflict(f"an MCP server named '{spec.name}' already exists") from exc
-        return _spec(row)
+        return _spec(row, self._cipher)
 
     async def update_server(self, user: str, name: str, spec: ServerSpec) -> ServerSpec:
         """Replace the server ``name`` by ``spec`` (which may rename it; chats follow the rename)."""
@@ -282,10 +287,10 @@ class Store:
                     if taken is not None:
                         raise Conflict(f"an MCP server named '{spec.name}' already exists")
                     await self._rename_in_chats(session, user, name, spec.name)
-                _apply_spec(row, spec)
+                _apply_spec(row, spec, self._cipher)
         except IntegrityError as exc:
             raise Conflict(f"an MCP server named '{spec.name}' already exists") from exc
-        return _spec(row)
+        return _spec(row, self._cipher)
 
     async def remove_server(self, user: str, name: str) -> None:
         async with self._sessions.begin() as session:

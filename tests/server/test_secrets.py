@@ -3,6 +3,7 @@ masked values sent back are only restored for the destination they were given fo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sys
@@ -49,6 +50,10 @@ async def servers_frame(sock: ChatSocket, name: str) -> dict[str, Any]:
             mine = [s for s in frame["servers"] if s["name"] == name]
             if mine and mine[0]["state"] == "error":
                 return mine[0]
+
+
+def files_of(directory: Path, pattern: str) -> bytes:
+    return b"".join(p.read_bytes() for p in directory.glob(pattern))
 
 
 def assert_no_secret(where: str, text: str) -> None:
@@ -180,3 +185,24 @@ async def test_a_put_to_another_command_does_not_give_it_the_stored_env(
         data={**shown, "args": ["-c", script], "env": {"LEAKY_TOKEN": "fresh-value"}},
     )  # fmt: skip
     assert marker.read_text() == "fresh-value"
+
+
+async def test_with_a_crypt_key_the_database_holds_no_secret_and_the_server_gets_it(
+    jp_serverapp: Any, jp_fetch: Any
+) -> None:
+    fernet = pytest.importorskip("cryptography.fernet")
+    engine = jp_serverapp.web_app.settings[ENGINE_KEY]
+    engine.config.crypt_key = fernet.Fernet.generate_key().decode()  # (read when the engine starts)
+    spec = {
+        "name": "envy",
+        "command": sys.executable,
+        "args": [str(FAKES / "env_digest_server.py"), f"--api-key={KEY}"],
+        "env": {"CRYPT_TEST_TOKEN": TOKEN},
+    }
+    added = await api(jp_fetch, "servers", method="POST", data=spec)
+    assert added["state"] == "ready", added
+    (tool,) = added["tools"]
+    assert tool["description"] == f"sha256 {hashlib.sha256(TOKEN.encode()).hexdigest()}"
+    on_disk = files_of(Path(engine.config.data_dir), "app.db*")
+    assert b"envy" in on_disk and b"enc:" in on_disk
+    assert TOKEN.encode() not in on_disk and KEY.encode() not in on_disk
