@@ -204,3 +204,16 @@ def test_same_origin() -> None:
     assert not same_origin("https://h/a", "https://h.evil/a")
     assert not same_origin("https://h:1/a", "https://h:2/a")
     assert not same_origin(None, "https://h")
+
+
+def test_import_errors_do_not_quote_secrets() -> None:
+    from mcpchat_ext.mcp_servers.specs import parse_claude_config
+
+    for entry in (
+        {"url": "ftp://me:PW-SECRET-1@h/mcp?token=Q-SECRET-2"},
+        {"url": "http://h", "headers": {"Authorization": ["B-SECRET-3"]}},
+        {"command": "x", "env": {"TOKEN": {"nested": "E-SECRET-4"}}},
+    ):
+        with pytest.raises(BadRequest) as info:
+            parse_claude_config({"mcpServers": {"s": entry}})
+        assert "SECRET" not in str(info.value), info.value
