@@ -159,6 +159,41 @@ class MCPChatExtension(ExtensionApp):
         "per token. 0-1000.",
     ).tag(config=True)
 
+    allow_visitor_stdio_servers = Bool(
+        _DEFAULTS.allow_visitor_stdio_servers,
+        help="""Let visitors of a shared Jupyter server add, change and start stdio MCP servers.
+
+        On JupyterHub a server's owner can share it with other users. Each visitor's chats and
+        MCP servers are their own, but a stdio server runs its command on this server as its
+        owner. By default (False) only the owner may add, change or start stdio servers of their
+        own; visitors may use HTTP/SSE servers and the server catalog. Sharing a server also lets
+        a visitor start kernels (run any code as the owner): this only narrows the chat's own
+        surface.""",
+    ).tag(config=True)
+    crypt_key = Unicode(
+        help="""Fernet key(s) that encrypt the credentials of stored MCP servers (env and header
+        values, URLs with credentials, secret arguments) in app.db. Default: $MCPCHAT_CRYPT_KEY
+        (prefer the environment variable to a config file). Several keys separated by ';': the
+        first encrypts, all decrypt (key rotation). Needs the 'cryptography' package. Once set,
+        the stored credentials can only be read with the key. Empty: stored in plain text.""",
+    ).tag(config=True)
+
+    @default("crypt_key")
+    def _default_crypt_key(self) -> str:
+        return os.environ.get("MCPCHAT_CRYPT_KEY", "")
+
+    @validate("crypt_key")
+    def _valid_crypt_key(self, proposal: Bunch) -> str:
+        value = str(proposal.value)
+        if value.strip():
+            from .store.crypt import Cipher
+
+            try:
+                Cipher(value)
+            except ValueError as exc:
+                raise TraitError(f"MCPChatExtension.crypt_key: {exc}") from None
+        return value
+
     @validate("tool_timeout", "connect_timeout")
     def _positive_seconds(self, proposal: Bunch) -> float:
         return float(_checked(proposal, lambda v: v > 0, "a number of seconds > 0"))
@@ -186,7 +221,7 @@ class MCPChatExtension(ExtensionApp):
             catalog.update(doc.get("mcpServers", doc))
         specs = []
         if catalog:  # (pydantic is only imported when there is something to validate)
-            from .server_specs import parse_claude_config, validate_spec
+            from .mcp_servers.specs import parse_claude_config, validate_spec
 
             specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": catalog})]
         return EngineConfig(
@@ -207,6 +242,8 @@ class MCPChatExtension(ExtensionApp):
             include_demo_server=self.include_demo_server,
             system_prompt=self.system_prompt or None,
             idle_timeout=self.idle_timeout,
+            allow_visitor_stdio_servers=self.allow_visitor_stdio_servers,
+            crypt_key=self.crypt_key or None,
         )
 
     def initialize_settings(self) -> None:

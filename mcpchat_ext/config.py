@@ -59,10 +59,15 @@ class EngineConfig:
     system_prompt: str | None = None
     # Seconds after which an idle user's workspace (and its MCP servers) is closed; 0: never.
     idle_timeout: float = 3600.0
+    # Visitors of a shared server (not its owner) may add, change and start stdio servers.
+    allow_visitor_stdio_servers: bool = False
+    # Fernet key(s) (";"-separated, the first encrypts) for MCP server credentials at rest.
+    crypt_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: object) -> EngineConfig:
-        """Defaults overlaid with OPENAI_API_KEY / OPENAI_BASE_URL / MCPCHAT_MODEL / MCPCHAT_DATA_DIR."""
+        """Defaults overlaid with OPENAI_API_KEY / OPENAI_BASE_URL / MCPCHAT_MODEL / MCPCHAT_DATA_DIR
+        / MCPCHAT_CRYPT_KEY."""
         env = os.environ
         cfg = cls()
         cfg.openai_api_key = env.get("OPENAI_API_KEY") or None
@@ -70,6 +75,7 @@ class EngineConfig:
         cfg.model_name = env.get("MCPCHAT_MODEL", env.get("OPENAI_MODEL", cfg.model_name))
         if env.get("MCPCHAT_DATA_DIR"):
             cfg.data_dir = Path(env["MCPCHAT_DATA_DIR"])
+        cfg.crypt_key = env.get("MCPCHAT_CRYPT_KEY") or None
         for key, value in overrides.items():
             if not hasattr(cfg, key):
                 raise TypeError(f"unknown EngineConfig field {key!r}")

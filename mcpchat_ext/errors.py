@@ -44,3 +44,22 @@ class MCPServerError(ChatExtError):
 
     code = "mcp_error"
     http_status = 502
+
+
+class Forbidden(ChatExtError):
+    """The visitor may not do this on a server they do not own (see allow_visitor_stdio_servers)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class StorageError(ChatExtError):
+    """The data directory or a database cannot be used (disk full, read-only, locked, missing);
+    the message names the path and the remedy."""
+
+    code = "storage"
+    http_status = 503
+
+
+class InternalError(ChatExtError):
+    """A bug: the client gets a short message with a reference, the details are in the log."""

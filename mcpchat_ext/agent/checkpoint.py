@@ -178,8 +178,8 @@ class ChatSaver(AsyncSqliteSaver):
 
 
 @asynccontextmanager
-async def open_checkpointer(path: Path) -> AsyncIterator[ChatSaver]:
-    """A ``ChatSaver`` on ``path`` (WAL mode; the parent directory is created)."""
+async def open_checkpointer(path: Path, saver_class: type[ChatSaver] = ChatSaver) -> AsyncIterator[ChatSaver]:
+    """A ``ChatSaver`` (or ``saver_class``) on ``path`` (WAL mode; the parent directory is created)."""
     path = Path(path)
     await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
     conn = await aiosqlite.connect(str(path))
@@ -187,7 +187,7 @@ async def open_checkpointer(path: Path) -> AsyncIterator[ChatSaver]:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.commit()
-        saver = ChatSaver(conn)
+        saver = saver_class(conn)
         await saver.setup()
         yield saver
     finally:

@@ -8,7 +8,6 @@ comm), so both transports behave identically. Invalid input never raises: it is 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from .. import protocol as p
 from ..errors import BadRequest, ChatExtError
+from ..incidents import incident
+from .decode import BadJSON, check_depth, decode_json
 
 if TYPE_CHECKING:
     from ..users.workspace import UserWorkspace
@@ -127,21 +128,30 @@ class FrameDispatcher:
         task.add_done_callback(self._tasks.discard)
 
     async def handle_raw(self, raw: str | bytes | dict[str, Any]) -> None:
+        """Answer one frame; never raises (a failure is an ``error`` frame for the client)."""
+        try:
+            frame = await self._parse(raw)
+            if frame is not None:
+                self.workspace.touch()
+                await self._handle(frame)
+        except Exception as exc:  # a bug: the client gets a reference, the log the details
+            error = incident(log, exc, "a websocket frame failed")
+            await self.send(p.ErrorFrame(code=error.code, message=str(error)))
+
+    async def _parse(self, raw: str | bytes | dict[str, Any]) -> Any:
+        """The client frame of ``raw``, or None after answering a bad one with ``bad_frame``."""
         call_id: str | None = None
         try:
-            data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+            data = decode_json(raw) if isinstance(raw, (str, bytes)) else check_depth(raw)
             if isinstance(data, dict) and isinstance(data.get("id"), str):
-                call_id = data["id"]
-            frame = p.client_frame_adapter.validate_python(data)
-        except json.JSONDecodeError as exc:
-            await self.send(p.ErrorFrame(code="bad_frame", message=f"not JSON: {exc}"))
-            return
+                call_id = data["id"][:100]
+            return p.client_frame_adapter.validate_python(data)
+        except BadJSON as exc:
+            await self.send(p.ErrorFrame(code="bad_frame", message=str(exc)))
         except ValidationError as exc:
             message = f"invalid frame: {_validation_message(exc)}"
             await self.send(p.ErrorFrame(code="bad_frame", message=message, id=call_id))
-            return
-        self.workspace.touch()
-        await self._handle(frame)
+        return None
 
     async def _handle(self, frame: Any) -> None:
         chat_id = getattr(frame, "chat_id", None)
@@ -167,14 +177,16 @@ class FrameDispatcher:
         except (TypeError, ValueError) as exc:
             await self.send(p.ErrorFrame(code="bad_request", message=str(exc), id=frame_id))
         except Exception as exc:
-            log.exception("frame %s failed", type(frame).__name__)
-            await self.send(
-                p.ErrorFrame(code="internal", message=f"internal error: {exc}", id=frame_id, chat_id=chat_id)
-            )
+            error = incident(log, exc, f"frame {type(frame).__name__} failed")
+            await self.send(p.ErrorFrame(code=error.code, message=str(error), id=frame_id, chat_id=chat_id))
+
+    def detach(self) -> None:
+        """Stop receiving the workspace's frames, at once (an idle workspace can then be reaped)."""
+        self.workspace.unsubscribe(self._send)
 
     async def close(self) -> None:
         """Stop listening; running turns continue and other connections still get their frames."""
-        self.workspace.unsubscribe(self._send)
+        self.detach()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
 
 from ..config import local_user
 from ..errors import BadRequest, ChatExtError
+from ..frames.decode import decode_json
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -40,7 +42,12 @@ def visitor_name(handler: Any) -> str:
 
 
 class MCPChatHandler(ExtensionHandlerMixin, APIHandler):
+    """Errors answer ``{"code", "message"}``: a client mistake (ChatExtError, an invalid body) is
+    logged as one line; anything else is logged with its traceback under a reference that the
+    client's message quotes (no traceback reaches the client)."""
+
     auth_resource = AUTH_RESOURCE
+    _incident: ChatExtError | None = None
 
     @property
     def engine(self) -> Engine:
@@ -51,11 +58,7 @@ class MCPChatHandler(ExtensionHandlerMixin, APIHandler):
         return await self.engine.workspace(visitor_name(self))
 
     def body(self, model: type[M]) -> M:
-        try:
-            data = json.loads(self.request.body or b"{}")
-        except json.JSONDecodeError as exc:
-            raise BadRequest(f"request body is not JSON: {exc}") from exc
-        return model.model_validate(data)
+        return model.model_validate(decode_json(self.request.body or b"{}"))
 
     def reply(self, value: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -64,26 +67,35 @@ class MCPChatHandler(ExtensionHandlerMixin, APIHandler):
 
         self.finish(json.dumps(jsonable(value)))
 
+    def _error(self, status: int, code: str, message: str) -> None:
+        self.clear_header("Content-Type")
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"code": code, "message": message}))
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         from pydantic import ValidationError
 
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, ChatExtError):
-            self.set_status(exc.http_status)
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"code": exc.code, "message": str(exc)}))
+            self._error(exc.http_status, exc.code, str(exc))
         elif isinstance(exc, ValidationError):
-            self.set_status(400)
-            self.set_header("Content-Type", "application/json")
             msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-            self.finish(json.dumps({"code": "bad_request", "message": msg}))
-        else:
+            self._error(400, "bad_request", msg)
+        elif exc is None or isinstance(exc, web.HTTPError):
             super().write_error(status_code, **kwargs)
+        else:  # logged (with its reference) by log_exception
+            error = self._incident or ChatExtError("internal error: see the server log")
+            self._error(error.http_status, error.code, str(error))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         from pydantic import ValidationError
 
         if isinstance(value, (ChatExtError, ValidationError)):
             self.log.info("%s %s -> %s", self.request.method, self.request.path, value)
-        else:
+        elif value is None or isinstance(value, web.HTTPError):
             super().log_exception(typ, value, tb)
+        else:
+            from ..incidents import incident
+
+            self._incident = incident(self.log, value, f"{self.request.method} {self.request.path} failed")

@@ -1,4 +1,13 @@
-"""The chat websocket: one per client; frames of mcpchat_ext.protocol in both directions."""
+"""The chat websocket: one per client; frames of mcpchat_ext.protocol in both directions.
+
+Keep-alive: jupyter_server's ``WebSocketMixin`` pings every ``ws_ping_interval`` ms (30 s) and
+closes a socket whose client has not answered for ``ws_ping_timeout`` ms (90 s); both are the
+server's ``tornado_settings`` shared with the kernel sockets
+(``c.ServerApp.tornado_settings = {"ws_ping_interval": 30000, "ws_ping_timeout": 90000}``).
+A socket that is closed, by either side or for a missed ping, unsubscribes from its user's
+workspace at once, so an idle workspace is released by ``idle_timeout`` even when the client
+vanished without a word (a suspended laptop, a dropped VPN).
+"""
 
 from __future__ import annotations
 
@@ -46,28 +55,61 @@ class ChatWebSocketHandler(
         return MAX_FRAME_BYTES
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
+        super().open(*args, **kwargs)  # WebSocketMixin: starts the keep-alive pings
         # Token frames are small and frequent: without TCP_NODELAY, Nagle's algorithm holds each
         # one until the client's delayed ACK (~40 ms on Linux), which shows as first-token lag.
         self.set_nodelay(True)
-        engine = self.settings["mcpchat_engine"]
-        workspace = await engine.workspace(visitor_name(self))
+        from ..errors import ChatExtError
+
+        try:
+            engine = self.settings["mcpchat_engine"]
+            workspace = await engine.workspace(visitor_name(self))
+        except Exception as exc:  # e.g. the data directory is unusable: say so, then close
+            from ..incidents import incident
+
+            error = (
+                exc
+                if isinstance(exc, ChatExtError)
+                else incident(self.log, exc, "opening the chat socket failed")
+            )
+            if isinstance(exc, ChatExtError):
+                self.log.warning("mcpchat websocket refused: %s", exc)
+            await self._send({"type": "error", "code": error.code, "message": str(error)})
+            self.close(1011, "the chat service is unavailable")
+            return
         from ..frames.dispatcher import FrameDispatcher  # lazily: pydantic stays off the start-up path
 
         # fast token streams go out as fewer, larger frames (see mcpchat_ext.frames.coalesce)
         window = float(self.settings.get("mcpchat_coalesce_window", 0.0))
         self.coalescer = TokenCoalescer(self._send, window=window)
         self.dispatcher = FrameDispatcher(workspace, self.coalescer)
+        if self.ws_connection is None:  # the client left while the workspace opened
+            self._release()
+            return
         await self.dispatcher.welcome()
 
     async def on_message(self, message: str | bytes) -> None:
         if self.dispatcher is not None:
             self.dispatcher.submit(message)
 
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        # also how WebSocketMixin ends a socket whose pings went unanswered: release the workspace
+        # now rather than after tornado's closing handshake times out
+        self._release()
+        super().close(code, reason)
+
     def on_close(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        """Stop pinging, stop sending, unsubscribe from the workspace (idempotent)."""
+        if self.ping_callback is not None:
+            self.ping_callback.stop()
         if self.coalescer is not None:
             self.coalescer.close()
         if self.dispatcher is not None:
             dispatcher, self.dispatcher = self.dispatcher, None
+            dispatcher.detach()
             task = asyncio.ensure_future(dispatcher.close())
             _closing.add(task)
             task.add_done_callback(_closing.discard)

@@ -14,8 +14,19 @@ from pydantic import ValidationError
 
 from ..errors import BadRequest
 from ..protocol import ServerSpec
+from .limits import check_limits
+from .redact import MASK, mask_url
+from .redact import mask_spec as mask_secrets
+from .unmask import restore_secrets
 
-MASK = "***"
+__all__ = [
+    "MASK",
+    "mask_secrets",
+    "parse_claude_config",
+    "restore_secrets",
+    "to_connection",
+    "validate_spec",
+]
 
 _TRANSPORT_ALIASES = {
     "stdio": "stdio",
@@ -37,7 +48,10 @@ def _problem(name: str, msg: str) -> BadRequest:
 
 
 def validate_spec(spec: ServerSpec) -> ServerSpec:
-    """Check that ``spec`` can be started; BadRequest names the server and the problem."""
+    """Check that ``spec`` can be started; BadRequest names the server and the problem.
+
+    The size limits of :mod:`.limits` come first, so an oversized spec costs nothing more."""
+    check_limits(spec)
     if spec.transport == "stdio":
         if not spec.command or not spec.command.strip():
             raise _problem(spec.name, "a stdio server needs a 'command'")
@@ -50,7 +64,7 @@ def validate_spec(spec: ServerSpec) -> ServerSpec:
         raise _problem(spec.name, f"a {spec.transport} server needs a 'url'")
     url = urlparse(spec.url.strip())
     if url.scheme not in ("http", "https") or not url.netloc:
-        raise _problem(spec.name, f"'url' must be an http(s) URL, got {spec.url!r}")
+        raise _problem(spec.name, f"'url' must be an http(s) URL, got {mask_url(spec.url)!r}")
     if spec.command:
         raise _problem(spec.name, f"a {spec.transport} server takes a 'url', not a 'command'")
     if spec.env or spec.args or spec.cwd:
@@ -163,34 +177,3 @@ def to_connection(spec: ServerSpec) -> dict[str, Any]:
     if spec.headers:
         conn["headers"] = dict(spec.headers)
     return conn
-
-
-def _mask_url(url: str | None) -> str | None:
-    if not url:
-        return url
-    parts = urlparse(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return parts._replace(netloc=f"{parts.username or ''}:{MASK}@{host}").geturl()
-
-
-def mask_secrets(spec: ServerSpec) -> ServerSpec:
-    """A copy of ``spec`` whose env and header values (and a URL password) are replaced by ``***``."""
-    return spec.model_copy(
-        update={
-            "env": {k: MASK for k in spec.env},
-            "headers": {k: MASK for k in spec.headers},
-            "url": _mask_url(spec.url),
-        }
-    )
-
-
-def restore_secrets(new: ServerSpec, old: ServerSpec) -> ServerSpec:
-    """``new`` with every ``***`` env/header value (as sent back by a client) taken from ``old``."""
-    env = {k: old.env.get(k, v) if v == MASK else v for k, v in new.env.items()}
-    headers = {k: old.headers.get(k, v) if v == MASK else v for k, v in new.headers.items()}
-    url = new.url
-    if url and old.url and url == _mask_url(old.url):
-        url = old.url
-    return new.model_copy(update={"env": env, "headers": headers, "url": url})

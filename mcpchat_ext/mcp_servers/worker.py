@@ -20,6 +20,7 @@ from mcp import ClientSession, McpError, types
 
 from ..agent.toolset import model_names
 from ..protocol import ServerSpec, ServerState, ToolInfo
+from .redact import redact_text
 from .specs import to_connection
 from .transport import open_session
 
@@ -128,7 +129,7 @@ class ServerWorker:
                     self.fail(f"connection lost: {describe_error(exc, self.spec)}")
                 else:
                     self.fail(describe_error(exc, self.spec))
-            log.info("MCP server %s ended: %r", self.name, exc)
+            log.info("MCP server %s ended: %s", self.name, redact_text(repr(exc), self.spec))
         finally:
             self._session = None
             if self.state in ("connecting", "ready"):
@@ -162,7 +163,7 @@ class ServerWorker:
     def fail(self, message: str) -> None:
         """Mark the server broken; the session is torn down and reconnected on next use."""
         self.state = "error"
-        self.error = message
+        self.error = redact_text(message, self.spec)  # servers echo credentials in their errors
         self._stop.set()
 
     async def stop(self, grace: float = 10.0) -> None:

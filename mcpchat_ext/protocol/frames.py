@@ -79,6 +79,8 @@ ErrorCode = Literal[
     "model_error",  # the model endpoint failed (down, 4xx/5xx)
     "mcp_error",  # an MCP server failed
     "internal",  # a bug; details in the server log
+    "storage",  # the data directory or a database cannot be used (full, read-only, locked)
+    "forbidden",  # not allowed for this visitor (e.g. stdio servers on a shared server)
 ]
 
 

@@ -26,6 +26,8 @@ from sqlalchemy.pool import StaticPool
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
+from .crypt import Cipher, seal, unseal
+from .faults import storage_faults, storage_guarded
 from .leases import Leases, new_owner
 from .models import ApprovalRecord, Base, Chat, MCPServer, User, utcnow
 from .rules import RuleStore
@@ -43,32 +45,33 @@ def _chat_info(row: Chat) -> ChatInfo:
     )
 
 
-def _spec(row: MCPServer) -> ServerSpec:
-    return ServerSpec.model_validate(
-        {
-            "name": row.name,
-            "transport": row.transport,
-            "command": row.command,
-            "args": list(row.args or []),
-            "env": dict(row.env or {}),
-            "cwd": row.cwd,
-            "url": row.url,
-            "headers": dict(row.headers or {}),
-            "enabled": row.enabled,
-            "description": row.description or "",
-        }
-    )
+def _spec(row: MCPServer, cipher: Cipher | None) -> ServerSpec:
+    fields = {
+        "name": row.name,
+        "transport": row.transport,
+        "command": row.command,
+        "args": list(row.args or []),
+        "env": dict(row.env or {}),
+        "cwd": row.cwd,
+        "url": row.url,
+        "headers": dict(row.headers or {}),
+        "enabled": row.enabled,
+        "description": row.description or "",
+    }
+    return ServerSpec.model_validate(unseal(fields, cipher, row.name))
 
 
-def _apply_spec(row: MCPServer, spec: ServerSpec) -> None:
+def _apply_spec(row: MCPServer, spec: ServerSpec, cipher: Cipher | None) -> None:
+    secret = {"env": dict(spec.env), "headers": dict(spec.headers), "url": spec.url, "args": list(spec.args)}
+    sealed = seal(secret, cipher)  # (encrypted at rest when a crypt key is set)
     row.name = spec.name
     row.transport = spec.transport
     row.command = spec.command
-    row.args = list(spec.args)
-    row.env = dict(spec.env)
+    row.args = sealed["args"]
+    row.env = sealed["env"]
     row.cwd = spec.cwd
-    row.url = spec.url
-    row.headers = dict(spec.headers)
+    row.url = sealed["url"]
+    row.headers = sealed["headers"]
     row.enabled = spec.enabled
     row.description = spec.description
     row.updated_at = utcnow()
@@ -102,39 +105,56 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted or replaced values (credentials) are erased
     finally:
         cursor.close()
 
 
+@storage_guarded  # a full disk, a read-only or locked file: StorageError naming storage_path
 class Store:
     """Async repository over SQLAlchemy 2 (``sqlite+aiosqlite:///path`` by default)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: Cipher | None = None) -> None:
+        """``cipher``: encrypts the credentials of stored MCP servers (see :mod:`.crypt`)."""
         self.engine = engine
+        self._cipher = cipher
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # this process's run leases of chats (shared with other processes on the same files)
         self.leases = Leases(self._sessions, owner=new_owner())
         self.rules = RuleStore(self._sessions)
 
+    @property
+    def storage_path(self) -> str:
+        """The database file (or URL) that errors name."""
+        database = self.engine.url.database or ""
+        if database.startswith("file:"):  # an SQLite URI (file:/path?mode=ro)
+            database = database.removeprefix("file:").split("?", 1)[0]
+        return database or self.engine.url.render_as_string(hide_password=True)
+
     @classmethod
-    async def open(cls, url: str) -> Store:
+    async def open(cls, url: str, cipher: Cipher | None = None) -> Store:
         """Open (creating the parent directory and the tables) the database at ``url``."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         is_sqlite = parsed.get_backend_name() == "sqlite"
-        if is_sqlite:
-            database = parsed.database or ""
-            if database in ("", ":memory:") or database.startswith("file::memory:"):
-                kwargs["poolclass"] = StaticPool
-            else:
-                await asyncio.to_thread(_make_parent_dir, database)
-        engine = create_async_engine(url, **kwargs)
-        if is_sqlite:
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-            await conn.run_sync(add_missing_columns, Base.metadata)
-        return cls(engine)
+        with storage_faults(parsed.database or parsed.render_as_string(hide_password=True)):
+            if is_sqlite:
+                database = parsed.database or ""
+                if database in ("", ":memory:") or database.startswith("file::memory:"):
+                    kwargs["poolclass"] = StaticPool
+                else:
+                    await asyncio.to_thread(_make_parent_dir, database)
+            engine = create_async_engine(url, **kwargs)
+            if is_sqlite:
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            try:
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+                await conn.run_sync(add_missing_columns, Base.metadata)
+            except BaseException:
+                await engine.dispose()
+                raise
+        return cls(engine, cipher)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -236,11 +256,11 @@ class Store:
             rows = await session.scalars(
                 select(MCPServer).where(MCPServer.user == user).order_by(MCPServer.name)
             )
-            return [_spec(r) for r in rows]
+            return [_spec(r, self._cipher) for r in rows]
 
     async def get_server(self, user: str, name: str) -> ServerSpec:
         async with self._sessions() as session:
-            return _spec(await self._server(session, user, name))
+            return _spec(await self._server(session, user, name), self._cipher)
 
     async def add_server(self, user: str, spec: ServerSpec) -> ServerSpec:
         try:
@@ -252,11 +272,11 @@ class Store:
                 if taken is not None:
                     raise Conflict(f"an MCP server named '{spec.name}' already exists")
                 row = MCPServer(user=user, created_at=utcnow())
-                _apply_spec(row, spec)
+                _apply_spec(row, spec, self._cipher)
                 session.add(row)
         except IntegrityError as exc:  # lost a race with a concurrent add
             raise Conflict(f"an MCP server named '{spec.name}' already exists") from exc
-        return _spec(row)
+        return _spec(row, self._cipher)
 
     async def update_server(self, user: str, name: str, spec: ServerSpec) -> ServerSpec:
         """Replace the server ``name`` by ``spec`` (which may rename it; chats follow the rename)."""
@@ -270,10 +290,10 @@ class Store:
                     if taken is not None:
                         raise Conflict(f"an MCP server named '{spec.name}' already exists")
                     await self._rename_in_chats(session, user, name, spec.name)
-                _apply_spec(row, spec)
+                _apply_spec(row, spec, self._cipher)
         except IntegrityError as exc:
             raise Conflict(f"an MCP server named '{spec.name}' already exists") from exc
-        return _spec(row)
+        return _spec(row, self._cipher)
 
     async def remove_server(self, user: str, name: str) -> None:
         async with self._sessions.begin() as session:

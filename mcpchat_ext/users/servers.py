@@ -15,9 +15,13 @@ from pydantic import BaseModel
 from .. import protocol as p
 from ..agent.toolset import Toolset
 from ..errors import BadRequest, Conflict, MCPServerError
+from ..mcp_servers.limits import check_import_size
+from ..mcp_servers.log_redaction import SecretLogFilter
 from ..mcp_servers.manager import MCPConnectionManager
-from ..mcp_servers.specs import mask_secrets, parse_claude_config, restore_secrets, validate_spec
+from ..mcp_servers.redact import mask_spec, redact_text
+from ..mcp_servers.specs import parse_claude_config, restore_secrets, validate_spec
 from ..store import Store
+from .visitors import VisitorPolicy
 
 Broadcast = Callable[[BaseModel], Awaitable[None]]
 
@@ -31,12 +35,18 @@ class UserServers:
         catalog: list[p.ServerSpec],
         connections: MCPConnectionManager,
         broadcast: Broadcast,
+        log_filter: SecretLogFilter | None = None,
+        visitors: VisitorPolicy | None = None,
     ) -> None:
+        """``log_filter`` learns the secrets of every server started, to keep them out of the log;
+        ``visitors`` says whether this user may run stdio servers of their own (None: yes)."""
         self.user = user
+        self._visitors = visitors
         self.store = store
         self.catalog = catalog
         self.connections = connections
         self._broadcast = broadcast
+        self._log_filter = log_filter
 
     # -- specs ------------------------------------------------------------------------------
 
@@ -68,9 +78,29 @@ class UserServers:
     # -- status -----------------------------------------------------------------------------
 
     def _status(self, spec: p.ServerSpec) -> p.ServerStatus:
+        """What clients see: secrets masked in the spec and removed from the error."""
         status = self.connections.status(spec.name)
         source = "catalog" if spec.name in self._catalog_names() else "user"
-        return status.model_copy(update={"spec": mask_secrets(spec), "source": source})
+        error = None if status.error is None else redact_text(status.error, spec)
+        update = {"spec": mask_spec(spec), "source": source, "error": error}
+        if self._visitors is not None and not self._may_run(spec) and status.state == "disconnected":
+            update |= {"state": "error", "error": self._visitors.refusal(spec.name)}
+        return status.model_copy(update=update)
+
+    def _may_run(self, spec: p.ServerSpec) -> bool:
+        """Whether this user may start ``spec`` (a visitor's own stdio server may be refused)."""
+        if self._visitors is None or spec.transport != "stdio" or spec.name in self._catalog_names():
+            return True
+        return self._visitors.may_run_commands
+
+    def _check_visitor(self, specs: list[p.ServerSpec]) -> None:
+        if self._visitors is not None:
+            self._visitors.check(specs)
+
+    def _remember(self, specs: list[p.ServerSpec]) -> None:
+        if self._log_filter is not None:
+            for spec in specs:
+                self._log_filter.remember(spec)
 
     async def statuses(self) -> list[p.ServerStatus]:
         return [self._status(s) for s in await self.specs()]
@@ -86,6 +116,8 @@ class UserServers:
     async def add(self, spec: p.ServerSpec, *, connect: bool = True) -> p.ServerStatus:
         spec = validate_spec(spec)
         self._guard_catalog(spec.name)
+        self._check_visitor([spec])
+        self._remember([spec])
         await self.store.add_server(self.user, spec)
         status = await self.connect(spec.name) if connect else self._status(spec)
         await self._changed()
@@ -94,8 +126,10 @@ class UserServers:
     async def update(self, name: str, spec: p.ServerSpec) -> p.ServerStatus:
         self._guard_catalog(name)
         self._guard_catalog(spec.name)
+        self._check_visitor([spec])
         # the client only ever saw masked secrets: keep the stored values where it sent "***"
         spec = validate_spec(restore_secrets(spec, await self.store.get_server(self.user, name)))
+        self._remember([spec])
         await self.store.update_server(self.user, name, spec)
         await self.connections.disconnect(name)
         status = await self.connect(spec.name) if spec.enabled else self._status(spec)
@@ -110,9 +144,12 @@ class UserServers:
 
     async def import_config(self, body: p.ImportServers) -> list[p.ServerStatus]:
         """Claude Desktop ``mcpServers``: all or nothing; existing names need ``replace``."""
+        check_import_size(len(body.mcpServers))
         specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": body.mcpServers})]
         for spec in specs:
             self._guard_catalog(spec.name)
+        self._check_visitor(specs)
+        self._remember(specs)
         existing = {s.name for s in await self.store.list_servers(self.user)}
         clashes = [s.name for s in specs if s.name in existing]
         if clashes and not body.replace:
@@ -131,6 +168,9 @@ class UserServers:
     async def connect(self, name: str) -> p.ServerStatus:
         """(Re)start the server's persistent session; failures show in the status."""
         spec = await self.spec(name)
+        if not self._may_run(spec):
+            self._check_visitor([spec])
+        self._remember([spec])
         await self.connections.connect(spec)
         status = self._status(spec)
         await self._changed()
@@ -147,7 +187,9 @@ class UserServers:
 
     async def tools_for(self, chat: p.ChatInfo) -> Toolset:
         """The tools of the chat's enabled servers (connecting or reconnecting as needed)."""
-        specs = [s for s in await self.specs() if s.name in chat.servers and s.enabled]
+        chosen = [s for s in await self.specs() if s.name in chat.servers and s.enabled]
+        specs = [s for s in chosen if self._may_run(s)]  # (a refused one shows why in its status)
+        self._remember(specs)
         before = self._status_keys()
         tools = await self.connections.get_tools(specs)
         if self._status_keys() != before:  # (re)connections happened: tell the clients

@@ -23,6 +23,7 @@ from ..agent import runner
 from ..agent.graph import AgentGraph
 from ..agent.run_context import TurnContext
 from ..errors import BadRequest, ChatExtError, Conflict, NotFound
+from ..incidents import incident
 from ..store import Store
 from .fanout import Subscriber
 from .rules import UserRules
@@ -291,12 +292,12 @@ class TurnManager:
             await broadcast(p.StoppedFrame(chat_id=chat_id))
             raise
         except ChatExtError as exc:
-            self._finishing.add(chat_id)
+            self._finishing.add(chat_id)  # a client may resend at once: no spurious Conflict
             await broadcast(p.ErrorFrame(code=exc.code, message=str(exc), chat_id=chat_id))
-        except Exception as exc:
+        except Exception as exc:  # the client gets a log reference (or the storage fault), no details
+            error = incident(log, exc, f"turn failed in chat {chat_id} of {self.user}")
             self._finishing.add(chat_id)
-            log.exception("turn failed in chat %s of %s", chat_id, self.user)
-            await broadcast(p.ErrorFrame(code="internal", message=f"internal error: {exc}", chat_id=chat_id))
+            await broadcast(p.ErrorFrame(code=error.code, message=str(error), chat_id=chat_id))
         finally:
             self._hooks.touch()
             if (renewal := self._renewals.pop(chat_id, None)) is not None:

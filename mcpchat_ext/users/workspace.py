@@ -9,7 +9,7 @@ client of the user, the user's MCP servers (:class:`~.servers.UserServers`) and 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel
@@ -19,6 +19,7 @@ from ..agent import runner
 from ..agent.graph import AgentGraph
 from ..config import EngineConfig
 from ..errors import BadRequest
+from ..mcp_servers.log_redaction import SecretLogFilter
 from ..mcp_servers.manager import MCPConnectionManager
 from ..store import Store
 from .admin_rules import AdminRule
@@ -26,6 +27,7 @@ from .fanout import Fanout, Subscriber
 from .rules import UserRules
 from .servers import UserServers
 from .turns import DEFAULT_TITLE, TurnHooks, TurnManager, TurnOptions
+from .visitors import VisitorPolicy
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,11 @@ class EngineParts:
     checkpointer: BaseCheckpointSaver[str]
     catalog: list[p.ServerSpec]
     model_info: p.ModelInfo
-    admin_rules: list[AdminRule]
+    admin_rules: list[AdminRule] = field(default_factory=list)
+    # keeps the secrets of every started server out of the log (installed by the engine)
+    log_filter: SecretLogFilter = field(default_factory=SecretLogFilter)
+    # the user this Jupyter server runs as ("": everyone counts as the owner)
+    owner: str = ""
 
 
 class UserWorkspace:
@@ -62,6 +68,10 @@ class UserWorkspace:
             catalog=parts.catalog,
             connections=self.connections,
             broadcast=self.broadcast,
+            log_filter=parts.log_filter,
+            visitors=VisitorPolicy(
+                owner=parts.owner or user, user=user, allow_stdio=cfg.allow_visitor_stdio_servers
+            ),
         )
         self.rules: UserRules = UserRules(user=user, store=parts.store, admin=parts.admin_rules)
         self.turns: TurnManager = TurnManager(

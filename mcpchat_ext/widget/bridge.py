@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import protocol as p
+from ..errors import ChatExtError
 from ..frames.dispatcher import FrameDispatcher
 
 log = logging.getLogger("mcpchat_ext")
@@ -105,6 +106,9 @@ class CommBridge:
     async def _handle(self, content: Any) -> None:
         try:
             dispatcher = await self.dispatcher()
+        except ChatExtError as exc:  # e.g. a StorageError naming the data directory and the fix
+            log.warning("the mcpchat engine did not start: %s", exc)
+            frame = p.ErrorFrame(code=exc.code, message=f"the chat engine did not start: {exc}")
         except Exception as exc:
             log.exception("the mcpchat engine did not start")
             frame = p.ErrorFrame(code="internal", message=f"the chat engine did not start: {exc}")

@@ -61,3 +61,15 @@ def test_defaults_are_the_engine_configs() -> None:
     app, cfg = MCPChatExtension(), EngineConfig(data_dir=Path())
     for name in ("tool_timeout", "connect_timeout", "max_output_chars", "max_tool_rounds", "idle_timeout"):
         assert getattr(app, name) == getattr(cfg, name), name
+
+
+def test_the_server_catalog_option_is_parsed() -> None:
+    app = MCPChatExtension(server_catalog={"mcpServers": {"tools": {"command": "uvx", "args": ["x"]}}})
+    (spec,) = app.engine_config().server_catalog
+    assert (spec.name, spec.command, spec.args) == ("tools", "uvx", ["x"])
+
+
+def test_a_bad_crypt_key_is_refused_with_a_clear_error() -> None:
+    with pytest.raises(TraitError, match=r"MCPChatExtension\.crypt_key: key 1 of MCPCHAT_CRYPT_KEY is not"):
+        MCPChatExtension(crypt_key="hunter2")
+    assert MCPChatExtension(crypt_key="").engine_config().crypt_key is None

@@ -37,7 +37,10 @@ async def status_of(jp_fetch: Any, user: str, *parts: str, method: str = "GET", 
     return info.value.code
 
 
-async def test_two_users_are_isolated_on_every_endpoint(jp_fetch: Any, jp_ws_fetch: Any) -> None:
+async def test_two_users_are_isolated_on_every_endpoint(
+    jp_fetch: Any, jp_ws_fetch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice")  # alice's server (she may add stdio servers), bob visits
     chat = await as_user(jp_fetch, "alice", "chats", method="POST", data={"title": "alice's secret"})
     cid = chat["id"]
     turn = await as_user(
