@@ -150,7 +150,7 @@ class Store:
             try:
                 async with engine.begin() as conn:
                     await conn.run_sync(Base.metadata.create_all)
-                await conn.run_sync(add_missing_columns, Base.metadata)
+                    await conn.run_sync(add_missing_columns, Base.metadata)
             except BaseException:
                 await engine.dispose()
                 raise

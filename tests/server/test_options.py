@@ -73,3 +73,10 @@ def test_a_bad_crypt_key_is_refused_with_a_clear_error() -> None:
     with pytest.raises(TraitError, match=r"MCPChatExtension\.crypt_key: key 1 of MCPCHAT_CRYPT_KEY is not"):
         MCPChatExtension(crypt_key="hunter2")
     assert MCPChatExtension(crypt_key="").engine_config().crypt_key is None
+
+
+def test_bad_administrator_rules_fail_at_configuration() -> None:
+    with pytest.raises(TraitError, match=r"approval_rules\[0\]\.action must be one of allow, ask, deny"):
+        MCPChatExtension(approval_rules=[{"server": "*", "action": "maybe"}])
+    with pytest.raises(TraitError, match=r"approval_rules\[0\] has unknown key"):
+        MCPChatExtension(approval_rules=[{"server": "*", "action": "deny", "tools": "x"}])
