@@ -173,7 +173,7 @@ async def run(kind: str, turns: int, path: Path) -> dict[str, Any]:
                     graph,
                     chat_id="c1",
                     thread_id="t1",
-                    context=TurnContext(tools=bench_toolset(), policy=ALLOW_ALL, auto_runs=True),
+                    context=TurnContext(tools=bench_toolset(), policy=ALLOW_ALL),
                     user_text=USER_TEXT.format(i=i),
                 )
             ]

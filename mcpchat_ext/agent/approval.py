@@ -86,6 +86,17 @@ def decide_steps(steps: list[dict[str, Any]], decisions: Sequence[Mapping[str, A
     return plan
 
 
+def rule_decision(step: Mapping[str, Any]) -> Decision:
+    """The decision an approval rule made for a step (``auto``): approve, or reject (blocked)."""
+    allowed = step["action"] == "approve"
+    return Decision(
+        call_id=str(step["call"]["id"]),
+        action="approve" if allowed else "reject",
+        reason=None if allowed else step.get("rule"),
+        rule=step.get("rule"),
+    )
+
+
 def rejection_text(reason: str | None) -> str:
     reason = (reason or "").strip() or "no reason given"
     return f"User rejected this tool call: {reason}"

@@ -159,6 +159,9 @@ def build_graph(model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any]) ->
                 result.artifact = {**(result.artifact or {}), "rule": step["rule"]}
             return result
 
+        ruled = [s for s in plan if s.get("auto")]
+        if ruled and runtime.context.before_run is not None:
+            await runtime.context.before_run(ruled)
         results = await asyncio.gather(*(run(s) for s in plan))
         return {"messages": list(results), "rounds": int(state.get("rounds") or 0) + 1, "plan": []}
 

@@ -8,9 +8,9 @@ resumed run gets the context of its own invocation (the tools as connected now).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .toolset import Toolset
 
@@ -43,9 +43,9 @@ def always_ask(_server: str, _tool: str) -> Verdict:
 class TurnContext:
     tools: Toolset = field(default_factory=lambda: Toolset(()))
     policy: Policy = always_ask
-    # whether the policy may run a call without a card: then every step is checkpointed before
-    # the next, so a call's start is durable before it runs (see runner.DURABLE_STEPS)
-    auto_runs: bool = False
+    # awaited by the tools node with the steps a rule decided, before any call of the round runs:
+    # the audit holds what a rule allowed (or blocked) before it can run
+    before_run: Callable[[Sequence[dict[str, Any]]], Awaitable[None]] | None = None
     system_prompt: str | None = None
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
     # estimated tokens of history sent to the model (0: all; see agent/context.py)

@@ -19,7 +19,7 @@ from langgraph.types import Command, Durability, StateSnapshot
 
 from .. import protocol as p
 from ..errors import Conflict, ModelError
-from .approval import check_decisions, pending_call
+from .approval import check_decisions, pending_call, rule_decision
 from .graph import RECEIVED, AgentGraph
 from .messages import call_record, messages_in, to_chat_message
 from .refusals import CANCELLED_TEXT, cut_short
@@ -40,11 +40,13 @@ __all__ = [
 PENDING_MESSAGE = "tool calls in this chat are waiting for your approval; decide them first"
 
 # When checkpoints are written. A user's message is written before its run starts (so a crash
-# mid-reply loses at most the partial reply). A run that may start a tool without asking first,
-# a resumed run (approved calls) or a run under an auto-approve rule, checkpoints every step
-# ("sync"): the plan of approved calls is durable before any of them starts, so after a crash a
-# started call is answered as interrupted and never offered, or run, again. Other runs save when
-# they end ("exit": one checkpoint; a pending approval ends the run, so it survives a restart).
+# mid-reply loses at most the partial reply). A resumed run (the user approved calls)
+# checkpoints every step ("sync"): the plan of approved calls is durable before any of them
+# starts, so after a crash a started call is answered as interrupted and never offered, or run,
+# again. Other runs save when they end ("exit": one checkpoint; a pending approval ends the run,
+# so it survives a restart); a call a rule allowed in such a run is audited before it starts
+# (TurnContext.before_run), and after a crash its run is lost with the partial reply: it is not
+# re-offered and not re-run.
 DURABLE_STEPS: Durability = "sync"
 AT_EXIT: Durability = "exit"
 
@@ -140,7 +142,7 @@ async def run_turn(
         raise ValueError("give exactly one of user_text / decisions")
     cfg = thread_config(thread_id)
     graph_input: Any
-    durability = DURABLE_STEPS if decisions is not None or context.auto_runs else AT_EXIT
+    durability = DURABLE_STEPS if decisions is not None else AT_EXIT
     if decisions is not None:
         graph_input = Command(resume=[d.model_dump() for d in decisions])
         yield p.TurnStartedFrame(chat_id=chat_id)
@@ -218,15 +220,7 @@ def _plan_frames(chat_id: str, plan: list[dict[str, Any]]) -> list[p.TurnEvent]:
         frames.append(
             p.ApprovalDecidedFrame(
                 chat_id=chat_id,
-                decisions=[
-                    p.Decision(
-                        call_id=s["call"]["id"],
-                        action="approve" if s["action"] == "approve" else "reject",
-                        reason=None if s["action"] == "approve" else s.get("rule"),
-                        rule=s.get("rule"),
-                    )
-                    for s in ruled
-                ],
+                decisions=[rule_decision(s) for s in ruled],
                 auto=True,
                 calls=[call_record(s["call"]) for s in ruled],
             )

@@ -40,11 +40,6 @@ class RulePolicy:
         # this chat's first, then a tool's own before its server's "*"
         self._user = sorted(mine, key=lambda r: (r.chat_id is None, r.tool == "*"))
 
-    @property
-    def may_allow(self) -> bool:
-        """Whether any call may run without a card (then every step is checkpointed first)."""
-        return any(r.action == "allow" for r in self._admin) or any(r.action == "allow" for r in self._user)
-
     def __call__(self, server: str, tool: str) -> Verdict:
         for admin in self._admin:
             if admin.matches(server, tool):

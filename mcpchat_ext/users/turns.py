@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,9 @@ from pydantic import BaseModel
 
 from .. import protocol as p
 from ..agent import runner
+from ..agent.approval import rule_decision
 from ..agent.graph import AgentGraph
+from ..agent.messages import call_record
 from ..agent.run_context import TurnContext
 from ..errors import BadRequest, ChatExtError, Conflict, NotFound
 from ..incidents import incident
@@ -265,7 +267,7 @@ class TurnManager:
             context = TurnContext(
                 tools=await self._servers.tools_for(chat),
                 policy=policy,
-                auto_runs=policy.may_allow,
+                before_run=lambda steps: self._audit_ruled(chat_id, steps),
                 system_prompt=opts.system_prompt,
                 max_tool_rounds=opts.max_tool_rounds,
                 max_context_tokens=opts.max_context_tokens,
@@ -281,8 +283,6 @@ class TurnManager:
             ):
                 if isinstance(frame, p.ApprovalRequiredFrame):
                     self.set_pending(chat_id, True)
-                elif isinstance(frame, p.ApprovalDecidedFrame) and frame.auto:
-                    await self._audit_auto(chat_id, frame)
                 if isinstance(frame, TERMINAL):
                     self._finishing.add(chat_id)
                 (self._settled.add if isinstance(frame, p.DoneFrame) else self._settled.discard)(chat_id)
@@ -311,11 +311,12 @@ class TurnManager:
         except Exception:  # it lapses by itself (ttl)
             log.warning("could not release the run lease of chat %s", chat_id, exc_info=True)
 
-    async def _audit_auto(self, chat_id: str, frame: p.ApprovalDecidedFrame) -> None:
-        calls = {c.id: c for c in frame.calls}
-        for d in frame.decisions:
-            call = calls.get(d.call_id) or p.ToolCall(id=d.call_id, name="", args=d.args or {})
-            await self._store.record_decision(self.user, chat_id, call, d, auto=True)
+    async def _audit_ruled(self, chat_id: str, steps: Sequence[dict[str, Any]]) -> None:
+        """Audit what the rules decided, before any of those calls runs."""
+        for step in steps:
+            await self._store.record_decision(
+                self.user, chat_id, call_record(step["call"]), rule_decision(step), auto=True
+            )
 
     async def _after_turn(self, chat: p.ChatInfo, user_text: str | None) -> None:
         try:

@@ -58,7 +58,6 @@ class Turns:
         context = TurnContext(
             tools=toolset(self.box.tools()),
             policy=lambda server, tool: Verdict("allow", "test rule") if self.policy(server, tool) else ASK,
-            auto_runs=True,
             max_tool_rounds=max_tool_rounds,
             max_context_tokens=max_context_tokens,
         )
