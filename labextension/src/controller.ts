@@ -6,8 +6,9 @@
  */
 import { ChatClient, RpcError } from './client';
 import * as act from './model/actions';
+import { remembers } from './model/approval';
 import { connectionChanged } from './model/reducer';
-import { ChatState, currentChat, isBusy } from './model/state';
+import { ChatState, currentChat, isBusy, lastUserText } from './model/state';
 import { ChatStore } from './model/store';
 import type { ConnectionState } from './transport';
 import { nonEmpty, type Decision, type ImportServers, type ServerFrame, type ServerSpec } from './protocol';
@@ -48,6 +49,8 @@ export class ChatController {
     this.store.dispatch(frame);
     if (frame.type === 'welcome') {
       void this.refreshAll();
+    } else if (frame.type === 'approval_decided' && !frame.auto && remembers(frame.decisions)) {
+      void this.loadRules(); // the decisions made rules (from this client or another)
     } else if (frame.type === 'chats_changed') {
       const { chatId, chats } = this.state;
       if (chatId && !chats.some(c => c.id === chatId)) {
@@ -60,8 +63,9 @@ export class ChatController {
     this.update(s => connectionChanged(s, conn, detail ?? ''));
   }
 
-  /** Load chats and servers, then the open chat's history (or open the newest chat). */
+  /** Load chats and servers, then the open chat's history (or open the newest chat); and the rules. */
   async refreshAll(): Promise<void> {
+    void this.loadRules();
     try {
       const epoch = this.state.chatsEpoch;
       const [chats, servers] = await Promise.all([this.client.call('chats.list', {}), this.client.call('servers.list', {})]);
@@ -171,6 +175,12 @@ export class ChatController {
     }
   }
 
+  /** Send the open chat's last message again (after a reply the server's crash cut short). */
+  retry(): Promise<boolean> {
+    const text = lastUserText(this.state);
+    return text ? this.send(text) : Promise.resolve(false);
+  }
+
   stop(): void {
     const chatId = this.state.chatId;
     if (!chatId) {
@@ -192,7 +202,7 @@ export class ChatController {
     }
     try {
       this.client.decide(chatId, all);
-      this.update(s => act.turnRequested(s, chatId));
+      this.update(s => act.decisionsSent(s, chatId));
       return true;
     } catch (err) {
       this.flash(`Decisions not sent: ${message(err)}`);
@@ -249,6 +259,29 @@ export class ChatController {
   async importServers(doc: ImportServers): Promise<void> {
     const statuses = await this.client.call('servers.import', doc);
     this.update(s => statuses.reduce(act.upsertServer, s));
+  }
+
+  // ------------------------------------------------------------------ approval rules
+
+  /** Ask the server for the rules (admin and user); a failure is shown under the chat. */
+  async loadRules(): Promise<void> {
+    try {
+      const rules = await this.client.call('rules.list', {});
+      this.update(s => act.rulesListed(s, rules));
+    } catch (err) {
+      this.flash(`Could not load the approval rules: ${message(err)}`);
+    }
+  }
+
+  /** Revoke one of the user's rules; the list is asked again either way. */
+  async removeRule(ruleId: string): Promise<void> {
+    try {
+      await this.client.call('rules.remove', { id: ruleId });
+      this.update(s => act.ruleRemoved(s, ruleId));
+    } catch (err) {
+      this.flash(`Could not revoke the rule: ${message(err)}`);
+    }
+    await this.loadRules();
   }
 
   // ------------------------------------------------------------------ errors

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as act from '../src/model/actions';
 import { reduce } from '../src/model/reducer';
+import { lastUserText } from '../src/model/state';
+import type { ApprovalRule } from '../src/protocol';
 import { chat, message, openChat, pending, server } from './fixtures';
 
 describe('a chats.list answer older than a local change', () => {
@@ -94,5 +96,52 @@ describe('server actions', () => {
     s = act.upsertServer(s, server('c'));
     expect(s.servers.map(x => `${x.name}:${x.state}`)).toEqual(['a:error', 'b:ready', 'c:ready']);
     expect(act.removeServer(s, 'b').servers.map(x => x.name)).toEqual(['a', 'c']);
+  });
+});
+
+describe('interrupted replies', () => {
+  const page = (interrupted: boolean) => ({
+    chat: chat('c1'),
+    messages: [message('u1', 'user', 'add 2 and 3'), message('a1', 'assistant', 'ok'), message('u2', 'user', 'add 4 and 5')],
+    total: 3,
+    offset: 0,
+    pending: [],
+    interrupted
+  });
+
+  it('historyLoaded says so; Retry sends the last user message again', () => {
+    const s = act.historyLoaded(openChat(), page(true));
+    expect(s.interrupted).toBe(true);
+    expect(lastUserText(s)).toBe('add 4 and 5');
+    expect(act.historyLoaded(openChat(), page(false)).interrupted).toBe(false);
+  });
+
+  it('not while the chat runs again (the reply is streaming in)', () => {
+    expect(act.historyLoaded(openChat({ running: new Set(['c1']) }), page(true)).interrupted).toBe(false);
+  });
+
+  it('selectChat forgets it, and a refused decision', () => {
+    const s = act.selectChat(openChat({ interrupted: true, decisionError: { code: 'bad_request', text: 'x', callIds: [] } }), 'c2');
+    expect(s).toMatchObject({ interrupted: false, decisionError: null });
+  });
+
+  it('lastUserText is null without a user message', () => {
+    expect(lastUserText(openChat({ messages: [message('a1', 'assistant', 'hi')] }))).toBeNull();
+  });
+});
+
+describe('approval rules and decisions', () => {
+  const rule = (id: string): ApprovalRule => ({ id, server: 'demo', tool: 'add', action: 'allow', chat_id: null, source: 'user', created_at: null });
+
+  it('rulesListed replaces the rules; ruleRemoved drops one', () => {
+    const s = act.rulesListed(openChat(), [rule('admin-0'), rule('1'), rule('2')]);
+    expect(act.ruleRemoved(s, '1').rules.map(r => r.id)).toEqual(['admin-0', '2']);
+  });
+
+  it('decisionsSent marks the chat running and forgets the last refusal', () => {
+    const start = openChat({ decisionError: { code: 'bad_request', text: 'x', callIds: ['t1'] } });
+    const s = act.decisionsSent(start, 'c1');
+    expect(s.decisionError).toBeNull();
+    expect(s.running.has('c1')).toBe(true);
   });
 });

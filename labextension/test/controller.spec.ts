@@ -116,4 +116,50 @@ describe('ChatController', () => {
     ctl.decide([{ call_id: 't1', action: 'approve' }]);
     expect(last(transport.sent)).toEqual({ type: 'decide', chat_id: 'c1', decisions: [{ call_id: 't1', action: 'approve' }] });
   });
+
+  it('asks for the rules after welcome and after a decision that made a rule, not after others', async () => {
+    transport.emit({ type: 'welcome', protocol: 1, user: 'alice', model });
+    expect(transport.calls('rules.list')).toHaveLength(1);
+    const decided = (remember: 'chat' | null): ServerFrame => ({
+      type: 'approval_decided',
+      chat_id: 'c1',
+      decisions: [{ call_id: 't1', action: 'approve', args: null, reason: null, rule: null, remember }],
+      auto: false,
+      calls: []
+    });
+    transport.emit(decided(null));
+    expect(transport.calls('rules.list')).toHaveLength(1);
+    transport.emit(decided('chat'));
+    const asked = transport.calls('rules.list');
+    expect(asked).toHaveLength(2);
+    const rule = { id: '7', server: 'demo', tool: 'add', action: 'allow', chat_id: 'c1', source: 'user', created_at: null };
+    transport.answer(asked[1], [rule]);
+    await flush();
+    expect(store.state.rules).toEqual([rule]);
+  });
+
+  it('removeRule revokes the rule and lists the rules again', async () => {
+    const rule = { id: '7', server: 'demo', tool: 'add', action: 'allow' as const, chat_id: null, source: 'user' as const, created_at: null };
+    store.update(s => ({ ...s, rules: [rule] }));
+    const done = ctl.removeRule('7');
+    const [remove] = transport.calls('rules.remove');
+    expect(remove.params).toEqual({ id: '7' });
+    transport.answer(remove, { removed: '7' });
+    await flush();
+    expect(store.state.rules).toEqual([]);
+    transport.answer(transport.calls('rules.list')[0], []);
+    await done;
+  });
+
+  it('retry sends the last user message of the open chat again', async () => {
+    store.update(s => ({
+      ...s,
+      chats: [chat('c1')],
+      chatId: 'c1',
+      interrupted: true,
+      messages: [{ id: 'u1', role: 'user', content: 'add 4 and 5', tool_calls: [], tool_call_id: null, name: null, status: null, metadata: {} }]
+    }));
+    expect(await ctl.retry()).toBe(true);
+    expect(last(transport.sent)).toEqual({ type: 'send', chat_id: 'c1', text: 'add 4 and 5' });
+  });
 });

@@ -2,7 +2,7 @@
  * The UI's own changes to the chat state (answers to its RPC calls, opening a chat, errors of
  * its actions). Pure functions like ./reducer.ts: a new state, the input untouched.
  */
-import type { ChatInfo, HistoryPage, ServerStatus } from '../protocol';
+import type { ApprovalRule, ChatInfo, HistoryPage, ServerStatus } from '../protocol';
 import { AWAITING, ChatError, ChatState, upsertBy, withEntries, withItem } from './state';
 
 /** The answer of `chats.list`, asked when `chatsEpoch` was `epoch`: ignored when older than a local change. */
@@ -47,7 +47,9 @@ export function selectChat(state: ChatState, chatId: string | null): ChatState {
     callStatus: new Map(),
     truncated: new Set(),
     streamingId: null,
-    chatError: null
+    chatError: null,
+    decisionError: null,
+    interrupted: false
   };
 }
 
@@ -67,6 +69,8 @@ export function historyLoaded(state: ChatState, page: HistoryPage): ChatState {
       ...state,
       messages: [...page.messages, ...live],
       pending: page.pending,
+      // a reply that is streaming in again is not the one the crash cut short
+      interrupted: page.interrupted && live.length === 0 && !state.running.has(page.chat.id),
       callStatus: withEntries(state.callStatus, page.pending.map(c => [c.id, AWAITING]))
     },
     page.chat
@@ -77,6 +81,22 @@ export function historyLoaded(state: ChatState, page: HistoryPage): ChatState {
 export function turnRequested(state: ChatState, chatId: string): ChatState {
   const running = withItem(state.running, chatId, true);
   return running === state.running ? state : { ...state, running };
+}
+
+/** Decisions were sent for `chatId`: the last refusal is no longer current. */
+export function decisionsSent(state: ChatState, chatId: string): ChatState {
+  const next = turnRequested(state, chatId);
+  return next.decisionError ? { ...next, decisionError: null } : next;
+}
+
+/** The answer of `rules.list`. */
+export function rulesListed(state: ChatState, rules: ApprovalRule[]): ChatState {
+  return { ...state, rules };
+}
+
+/** A rule revoked here (the list is asked again afterwards). */
+export function ruleRemoved(state: ChatState, ruleId: string): ChatState {
+  return { ...state, rules: state.rules.filter(r => r.id !== ruleId) };
 }
 
 export function setChatError(state: ChatState, chatError: ChatError | null): ChatState {

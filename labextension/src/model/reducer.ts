@@ -3,9 +3,9 @@
  * state is never mutated. What a frame asks the UI to *do* (load chats after `welcome`, open
  * another chat when the open one was deleted) is the controller's part (ui/app.ts).
  */
-import type { ChatMessage, DecidedDecision, ErrorFrame, ServerFrame, ToolCall, TurnEvent } from '../protocol';
+import type { ChatMessage, DecidedDecision, ErrorFrame, PendingCall, ServerFrame, ToolCall, TurnEvent } from '../protocol';
 import type { ConnectionState } from '../transport';
-import { AWAITING, CallStatus, ChatState, upsertMessage, withEntries, withItem } from './state';
+import { AWAITING, CallStatus, ChatState, DecisionError, upsertMessage, withEntries, withItem } from './state';
 
 export function reduce(state: ChatState, frame: ServerFrame): ChatState {
   switch (frame.type) {
@@ -87,6 +87,8 @@ function turnEvent(prev: ChatState, ev: TurnEvent): ChatState {
       return {
         ...state,
         chatError: null,
+        decisionError: null,
+        interrupted: false,
         messages: ev.user_message ? upsertMessage(state.messages, ev.user_message) : state.messages
       };
     case 'token':
@@ -97,12 +99,14 @@ function turnEvent(prev: ChatState, ev: TurnEvent): ChatState {
       return {
         ...state,
         pending: ev.calls,
+        decisionError: null,
         callStatus: withEntries(state.callStatus, ev.calls.map(c => [c.id, AWAITING]))
       };
     case 'approval_decided': {
       const decided = new Set(ev.decisions.map(d => d.call_id));
       return {
         ...state,
+        decisionError: null,
         callStatus: withEntries(state.callStatus, ev.decisions.map(d => [d.call_id, decidedStatus(d, ev.auto)])),
         pending: state.pending.filter(p => !decided.has(p.id))
       };
@@ -110,7 +114,7 @@ function turnEvent(prev: ChatState, ev: TurnEvent): ChatState {
     case 'tool_started':
       return {
         ...state,
-        callStatus: withEntries(state.callStatus, [[ev.call.id, { kind: 'running', text: 'running…' }]]),
+        callStatus: withEntries(state.callStatus, [[ev.call.id, runningStatus(state.callStatus.get(ev.call.id))]]),
         messages: withCallArgs(state.messages, ev.call)
       };
     case 'tool_result': {
@@ -133,11 +137,41 @@ function turnEvent(prev: ChatState, ev: TurnEvent): ChatState {
         ...state,
         streamingId: null,
         pending: [],
+        callStatus: cancelUnfinished(state),
         notes: [...state.notes, { after: state.messages.length, text: 'Stopped.', level: 'info' }]
       };
     case 'error':
+      if (state.pending.length > 0) {
+        // the decisions were refused (a turn does not run while calls wait): the cards stay
+        return { ...state, streamingId: null, decisionError: decisionError(ev, state.pending) };
+      }
       return { ...state, streamingId: null, chatError: turnError(ev) };
   }
+}
+
+/** The status of a call that started running (the rule that allowed it is kept). */
+function runningStatus(prev: CallStatus | undefined): CallStatus {
+  return prev?.rule ? { kind: 'running', text: 'running…', rule: prev.rule } : { kind: 'running', text: 'running…' };
+}
+
+/** After Stop: the calls of the turn that were approved or running and have no result were cancelled. */
+function cancelUnfinished(state: ChatState): ChatState['callStatus'] {
+  const answered = new Set(state.messages.filter(m => m.role === 'tool' && m.tool_call_id).map(m => m.tool_call_id));
+  const cut: [string, CallStatus][] = [];
+  for (const [id, status] of state.callStatus) {
+    if ((status.kind === 'running' || status.kind === 'approved') && !answered.has(id)) {
+      cut.push([id, status.rule ? { kind: 'cancelled', text: 'cancelled', rule: status.rule } : { kind: 'cancelled', text: 'cancelled' }]);
+    }
+  }
+  return cut.length ? withEntries(state.callStatus, cut) : state.callStatus;
+}
+
+/** A refusal of the decisions, tied to the pending calls its message names (by id or server:tool). */
+export function decisionError(ev: ErrorFrame, pending: readonly PendingCall[]): DecisionError {
+  const named = pending.filter(
+    c => ev.message.includes(c.id) || (c.server && c.tool ? ev.message.includes(`${c.server}:${c.tool}`) : ev.message.includes(c.name))
+  );
+  return { code: ev.code, text: ev.message, callIds: named.map(c => c.id) };
 }
 
 /** The messages with `text` added to message `id` (a new assistant message on its first token). */
@@ -162,7 +196,10 @@ export function appendToken(messages: readonly ChatMessage[], id: string, text: 
   return [...messages, fresh];
 }
 
-/** The messages with the arguments a call runs with (an edit decision changes them). */
+/**
+ * The messages with the arguments a call runs with (an edit decision changes them); the model's
+ * own arguments are kept as `original_args` when they differ.
+ */
 function withCallArgs(messages: readonly ChatMessage[], call: ToolCall): readonly ChatMessage[] {
   let changed = false;
   const next = messages.map(m => {
@@ -170,16 +207,41 @@ function withCallArgs(messages: readonly ChatMessage[], call: ToolCall): readonl
       return m;
     }
     changed = true;
-    return { ...m, tool_calls: m.tool_calls.map(c => (c.id === call.id ? { ...c, args: call.args } : c)) };
+    const ran = (c: ToolCall): ToolCall => {
+      const edited = stableJson(c.args) !== stableJson(call.args);
+      const original_args = call.original_args ?? c.original_args ?? (edited ? c.args : null);
+      return { ...c, args: call.args, original_args };
+    };
+    return { ...m, tool_calls: m.tool_calls.map(c => (c.id === call.id ? ran(c) : c)) };
   });
   return changed ? next : messages;
 }
 
-function decidedStatus(d: DecidedDecision, auto: boolean): CallStatus {
+/** JSON with object keys sorted (to compare arguments whatever their order). */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v
+  );
+}
+
+export function decidedStatus(d: DecidedDecision, auto: boolean): CallStatus {
+  const rule = auto && d.rule ? { rule: d.rule } : {};
   if (d.action === 'reject') {
-    return { kind: 'rejected', text: `rejected${d.reason ? `: ${d.reason}` : ''}` };
+    if (auto) {
+      return { kind: 'rejected', text: 'blocked', ...rule };
+    }
+    const remembered = d.remember ? ' · blocked from now on' : '';
+    return { kind: 'rejected', text: `rejected${d.reason ? `: ${d.reason}` : ''}${remembered}` };
   }
-  return { kind: 'approved', text: auto ? 'auto-approved' : d.action === 'edit' ? 'approved with edits' : 'approved' };
+  if (auto) {
+    return { kind: 'approved', text: 'auto-approved', ...rule };
+  }
+  const text = d.action === 'edit' ? 'approved with edits' : 'approved';
+  const remembered =
+    d.remember === 'chat' ? ' · allowed in this chat from now on' : d.remember === 'always' ? ' · always allowed from now on' : '';
+  return { kind: 'approved', text: text + remembered };
 }
 
 function turnError(ev: ErrorFrame): { code: string; text: string } {

@@ -6,13 +6,15 @@
  * view re-renders exactly the parts whose identity changed. ./reducer.ts applies server frames,
  * ./actions.ts the UI's own changes; neither mutates its input.
  */
-import type { ChatInfo, ChatMessage, ModelInfo, PendingCall, ServerStatus } from '../protocol';
+import type { ApprovalRule, ChatInfo, ChatMessage, ModelInfo, PendingCall, ServerStatus } from '../protocol';
 import type { ConnectionState } from '../transport';
 
 /** What the UI knows about a tool call besides the messages. */
 export interface CallStatus {
   text: string;
-  kind: 'pending' | 'approved' | 'rejected' | 'running' | 'done' | 'error';
+  kind: 'pending' | 'approved' | 'rejected' | 'running' | 'done' | 'error' | 'cancelled';
+  /** The approval rule that decided it (server text, e.g. "your rule: always allow demo:add"). */
+  rule?: string | null;
 }
 
 /** A line in the transcript that is not a message (e.g. "Stopped."). */
@@ -27,6 +29,14 @@ export interface Note {
 export interface ChatError {
   code: string;
   text: string;
+}
+
+/** The server refused the decisions (e.g. edited arguments that do not fit the tool's schema). */
+export interface DecisionError {
+  code: string;
+  text: string;
+  /** The pending calls the message names (empty: it is about the decisions as a whole). */
+  callIds: readonly string[];
 }
 
 export interface ChatState {
@@ -44,6 +54,8 @@ export interface ChatState {
   readonly servers: readonly ServerStatus[];
   /** Chats with a turn in progress (any chat, not only the open one). */
   readonly running: ReadonlySet<string>;
+  /** The user's approval rules (the administrator's first, read-only), as `rules.list` gave them. */
+  readonly rules: readonly ApprovalRule[];
 
   // ---- the open chat
   readonly chatId: string | null;
@@ -57,6 +69,10 @@ export interface ChatState {
   /** The assistant message whose tokens are streaming in. */
   readonly streamingId: string | null;
   readonly chatError: ChatError | null;
+  /** Why the server refused the last decisions; the cards stay, with what the user chose. */
+  readonly decisionError: DecisionError | null;
+  /** The last reply was cut short by a server crash (the chat ends with the user's message). */
+  readonly interrupted: boolean;
   readonly loadingHistory: boolean;
 }
 
@@ -71,6 +87,7 @@ export function initialState(chatId: string | null = null, connection: Connectio
     chatsEpoch: 0,
     servers: [],
     running: new Set(),
+    rules: [],
     chatId,
     messages: [],
     notes: [],
@@ -79,6 +96,8 @@ export function initialState(chatId: string | null = null, connection: Connectio
     truncated: new Set(),
     streamingId: null,
     chatError: null,
+    decisionError: null,
+    interrupted: false,
     loadingHistory: false
   };
 }
@@ -132,6 +151,16 @@ export function upsertBy<T>(items: readonly T[], item: T, key: (x: T) => string,
 
 export function upsertMessage(messages: readonly ChatMessage[], msg: ChatMessage): ChatMessage[] {
   return upsertBy(messages, msg, m => m.id);
+}
+
+/** The text of the open chat's last user message (what Retry sends again). */
+export function lastUserText(s: ChatState): string | null {
+  for (let i = s.messages.length - 1; i >= 0; i--) {
+    if (s.messages[i].role === 'user') {
+      return s.messages[i].content || null;
+    }
+  }
+  return null;
 }
 
 /** The status a pending call shows. */

@@ -1,13 +1,8 @@
 import type { ChatMessage, ToolCall } from '../protocol';
 import { h } from '../dom';
 import { CodeActions, renderMarkdown } from '../markdown';
+import type { CallStatus } from '../model/state';
 import { argsPreview } from './approvals';
-
-/** What the view knows about a tool call besides the messages. */
-export interface CallStatus {
-  text: string;
-  kind: 'pending' | 'approved' | 'rejected' | 'running' | 'done' | 'error';
-}
 
 export interface MessageContext {
   codeActions: CodeActions;
