@@ -125,11 +125,6 @@ async def _stored_turns(store: Store, chat_id: str) -> int:
         return int(await session.scalar(select(RunLease.turns).where(RunLease.chat_id == chat_id)) or 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Leases.acquire returns row.turns + 1 after the ORM UPDATE already synchronised row.turns "
-    "to the new count: every take-over after the first returns one more than the row holds",
-)
 async def test_acquire_returns_the_turn_count_it_stored(stores: list[Store]) -> None:
     """acquire's documented result, 'the turn count after this one': TurnManager compares it with
     the count its own last turn got to see whether another process ran a turn in between."""
@@ -252,12 +247,6 @@ async def _read_while_running_elsewhere(
     return pending, page, history
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the reader's settle (TurnManager.recover -> runner.settle) writes an 'interrupted' answer "
-    "into the thread the other process is running: the persisted conversation answers the call twice",
-)
 async def test_a_call_running_elsewhere_is_not_offered_and_its_result_stays(
     tmp_path: Path, data_dir: Path, llm: FakeOpenAI, ledger: Path, engine: dict[str, Any]
 ) -> None:
@@ -272,13 +261,6 @@ async def test_a_call_running_elsewhere_is_not_offered_and_its_result_stays(
     assert ledger_lines(ledger) == ["start elsewhere", "end elsewhere"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="TurnManager.recover (users/turns.py) settles an unfinished thread whenever this process "
-    "runs nothing in the chat, without asking the run lease: a history read in one process answers "
-    "a call another process is running as 'interrupted'",
-)
 async def test_a_history_read_elsewhere_does_not_call_a_running_call_interrupted(
     tmp_path: Path, data_dir: Path, llm: FakeOpenAI, ledger: Path, engine: dict[str, Any]
 ) -> None:
