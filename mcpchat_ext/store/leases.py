@@ -66,17 +66,17 @@ class Leases:
                 free = row.owner == self.owner or aware(row.expires_at) < now or _holder_gone(row.owner)
                 if not free:
                     return None
-                # compare-and-set: only if nobody took it since we read it
+                # compare-and-set: only if nobody took it since we read it (the values are read
+                # first: the UPDATE synchronises the loaded row)
+                holder, turns = row.owner, row.turns
                 result = await session.execute(
                     update(RunLease)
-                    .where(
-                        RunLease.chat_id == chat_id, RunLease.owner == row.owner, RunLease.turns == row.turns
-                    )
-                    .values(owner=self.owner, expires_at=self._expiry(), turns=row.turns + 1)
+                    .where(RunLease.chat_id == chat_id, RunLease.owner == holder, RunLease.turns == turns)
+                    .values(owner=self.owner, expires_at=self._expiry(), turns=turns + 1)
                 )
                 if getattr(result, "rowcount", 0) != 1:
                     return None
-                return row.turns + 1
+                return turns + 1
         except (IntegrityError, OperationalError):  # another process took it first (or holds the db)
             return None
 
@@ -96,6 +96,14 @@ class Leases:
                 .where(RunLease.chat_id == chat_id, RunLease.owner == self.owner)
                 .values(expires_at=past)
             )
+
+    async def held_elsewhere(self, chat_id: str) -> bool:
+        """Whether another live process holds the chat's lease (runs a turn there now)."""
+        async with self._sessions() as session:
+            row = await session.get(RunLease, chat_id)
+        if row is None or row.owner == self.owner:
+            return False
+        return aware(row.expires_at) >= datetime.now(timezone.utc) and not _holder_gone(row.owner)
 
     async def holder(self, chat_id: str) -> str | None:
         async with self._sessions() as session:

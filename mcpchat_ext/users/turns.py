@@ -105,6 +105,10 @@ class TurnManager:
         task = self._turns.get(chat_id)
         return task is not None and not task.done()
 
+    async def running_anywhere(self, chat_id: str) -> bool:
+        """A turn of this chat runs now, in this process or another one (its run lease)."""
+        return self.running(chat_id) or await self._store.leases.held_elsewhere(chat_id)
+
     def is_pending(self, chat_id: str) -> bool:
         """Tool calls of this chat wait for approval (as far as this process has seen)."""
         return chat_id in self._pending
@@ -127,18 +131,23 @@ class TurnManager:
                 await asyncio.shield(task)
 
     async def recover(self, chat_id: str, thread_id: str) -> StateSnapshot:
-        """The thread's state; a run that a crash cut short (this process runs nothing there) is
-        settled first: its started calls are answered as interrupted, never offered again."""
+        """The thread's state; a run that a crash cut short (no process runs the chat: its run
+        lease is free) is settled first: its started calls are answered as interrupted, never
+        offered again. A run going on in another process is left alone."""
         state = await runner.load_state(self._graph, thread_id)
         if not runner.unfinished(state) or self.running(chat_id):
             return state
         async with self._lock(chat_id):
-            if self.running(chat_id):
-                return state
-            state = await runner.load_state(self._graph, thread_id)
-            if runner.unfinished(state):
-                await runner.settle(self._graph, thread_id, state)
+            if self.running(chat_id) or await self._store.leases.acquire(chat_id) is None:
+                return state  # running here, or in another process
+            try:
                 state = await runner.load_state(self._graph, thread_id)
+                if runner.unfinished(state):
+                    await runner.settle(self._graph, thread_id, state)
+                    state = await runner.load_state(self._graph, thread_id)
+            finally:
+                await self._release(chat_id)
+            self._settled.discard(chat_id)
             return state
 
     # -- starting and stopping --------------------------------------------------------------

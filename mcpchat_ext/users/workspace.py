@@ -167,6 +167,8 @@ class UserWorkspace:
         messages = runner.messages_in(state)
         pending = runner.pending_in(state)
         self.turns.set_pending(chat_id, bool(pending))
+        cut_short = bool(messages) and messages[-1].role == "user"
+        interrupted = cut_short and not await self.turns.running_anywhere(chat_id)
         total = len(messages)
         start = max(0, total - limit) if offset is None else min(offset, total)
         return p.HistoryPage(
@@ -175,7 +177,7 @@ class UserWorkspace:
             total=total,
             offset=start,
             pending=pending,
-            interrupted=bool(messages) and messages[-1].role == "user" and not self.turns.running(chat_id),
+            interrupted=interrupted,
         )
 
     async def chats_changed(self) -> None:
