@@ -28,6 +28,9 @@ def default_data_dir() -> Path:
     return Path(jupyter_data_dir()) / "mcpchat_ext"
 
 
+DEFAULT_MAX_TOOL_ROUNDS = 8
+
+
 @dataclass
 class EngineConfig:
     data_dir: Path = field(default_factory=default_data_dir)
@@ -44,7 +47,7 @@ class EngineConfig:
     tool_timeout: float = 60.0  # seconds per MCP tool call
     connect_timeout: float = 30.0  # seconds to start / initialise an MCP server
     max_output_chars: int = 20_000  # tool output cap, with a truncation marker
-    max_tool_rounds: int = 8  # LLM -> tools loops per user message
+    max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS  # LLM -> tools loops per user message
     # Estimated tokens of chat history sent to the model (newest whole turns; 0: everything).
     max_context_tokens: int = 100_000
     # Auto-approve policy: entries "server" (all its tools) or "server:tool". Empty: always ask.

@@ -12,9 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..config import DEFAULT_MAX_TOOL_ROUNDS
 from .toolset import Toolset
-
-DEFAULT_MAX_TOOL_ROUNDS = 8
 
 Action = Literal["allow", "ask", "deny"]
 
