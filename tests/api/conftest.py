@@ -10,6 +10,8 @@ import pytest
 import pytest_asyncio
 
 from mcpchat_ext import api
+from tests.fakes.ledger_server import end_servers
+from tests.fakes.openai_fixed_ids import FakeOpenAIFixedIds
 
 OFFLINE = {"tool_timeout": 10.0, "connect_timeout": 20.0}
 
@@ -38,3 +40,21 @@ async def client(engine_config: dict[str, Any]) -> AsyncIterator[api.Client]:
         yield await api.connect(**engine_config)
     finally:
         await api.shutdown()
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeOpenAIFixedIds]:
+    """A local OpenAI-compatible endpoint (also answers tool calls with chosen ids). One per test:
+    langchain-openai caches its HTTP client per base URL, bound to the test's event loop."""
+    with FakeOpenAIFixedIds() as server:
+        yield server
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Path]:
+    """The file the ledger MCP server writes what really ran to."""
+    path = tmp_path / "ledger.txt"
+    try:
+        yield path
+    finally:
+        end_servers(path)  # servers of a killed child outlive it (own session)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,28 +23,13 @@ from mcpchat_ext.agent.refusals import CANCELLED_TEXT, INTERRUPTED_TEXT
 from mcpchat_ext.errors import BadRequest, Conflict
 from tests.api.children import start_child
 from tests.api.crash_child import config as child_config
-from tests.fakes.ledger_server import await_line, end_servers, ledger_lines
+from tests.fakes.ledger_server import await_line, ledger_lines
 from tests.fakes.ledger_server import spec as ledger_spec
 from tests.fakes.openai_fixed_ids import FakeOpenAIFixedIds, fixed_id_reply
 from tests.fakes.openai_server import FakeOpenAI, text_reply, tool_call_reply
 
 # children start slowly on a loaded machine (imports: seconds to tens of seconds)
 pytestmark = [pytest.mark.timeout(300), pytest.mark.asyncio]
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeOpenAIFixedIds]:
-    with FakeOpenAIFixedIds() as server:
-        yield server
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "ledger.txt"
-    try:
-        yield path
-    finally:
-        end_servers(path)  # servers of a killed child outlive it (own session)
 
 
 @pytest_asyncio.fixture

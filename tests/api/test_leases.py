@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from mcpchat_ext.store.models import RunLease
 from mcpchat_ext.users.turns import BUSY_ELSEWHERE
 from tests.api.children import start_child
 from tests.api.crash_child import config as child_config
-from tests.fakes.ledger_server import await_line, end_servers, ledger_lines
+from tests.fakes.ledger_server import await_line, ledger_lines
 from tests.fakes.ledger_server import spec as ledger_spec
 from tests.fakes.openai_server import FakeOpenAI, tool_call_reply
 
@@ -138,21 +138,6 @@ async def test_acquire_returns_the_turn_count_it_stored(stores: list[Store]) -> 
 
 
 # -- two processes, one pending call --------------------------------------------------------------
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "ledger.txt"
-    try:
-        yield path
-    finally:
-        end_servers(path)
 
 
 @pytest_asyncio.fixture

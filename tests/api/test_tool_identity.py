@@ -28,13 +28,6 @@ VALID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 ODD = ["x y", "<b>hi</b>", "../../etc/passwd", "ünïcödé", "t" * 70, "trigger-long-running-operation"]
 
 
-@pytest.fixture
-def llm() -> Any:
-    # one per test: langchain-openai caches its HTTP client per base URL, bound to the test's loop
-    with FakeOpenAI() as server:
-        yield server
-
-
 def _server(name: str, ledger: Path, *tools: str) -> dict[str, Any]:
     args = [str(SERVER), "--server", name, "--ledger", str(ledger), *tools]
     return {"name": name, "transport": "stdio", "command": sys.executable, "args": args}
