@@ -5,7 +5,8 @@ import { h } from '../dom';
 import type { CodeActions } from '../markdown';
 import { ChatState, currentChat, initialState } from '../model/state';
 import { ChangeKind, ChatStore } from '../model/store';
-import { renderApprovals } from './approvals';
+import { ApprovalPanel } from './approvals';
+import { renderRules } from './rules';
 import { createServerForms, ServerPanelActions, renderServerPanel } from './servers';
 import { Sidebar } from './sidebar';
 import { changedViews, renderBanner, renderChatError, renderComposer, renderHeader, renderTranscript, View } from './views';
@@ -35,7 +36,7 @@ export class ChatApp {
   private renderQueued = false;
   private serverForms: HTMLElement[] | null = null;
   private openTools = new Set<string>();
-  private renderedPending: ChatState['pending'] | null = null;
+  private approvalPanel: ApprovalPanel | null = null;
 
   // elements
   private banner = h('div', { class: 'mcpchat-banner', 'data-testid': 'connection-banner', hidden: true });
@@ -125,10 +126,7 @@ export class ChatApp {
   }
 
   private onFrame(frame: ServerFrame): void {
-    this.ctl.handleFrame(frame);
-    if (frame.type === 'error' && !frame.id && frame.chat_id && frame.chat_id === this.state.chatId) {
-      this.reopenDecisions(); // the turn failed: the decisions may be submitted again
-    }
+    this.ctl.handleFrame(frame); // a refusal of the decisions reopens the panel (state.decisionError)
   }
 
   private sendMessage(): void {
@@ -145,14 +143,8 @@ export class ChatApp {
 
   private submitDecisions(decisions: Parameters<ChatController['decide']>[0]): void {
     if (!this.ctl.decide(decisions)) {
-      this.reopenDecisions();
+      this.approvalPanel?.reopen(); // not sent: the same choices may be submitted again
     }
-  }
-
-  /** Build the decision panel afresh: its buttons were disabled when the decisions were submitted. */
-  private reopenDecisions(): void {
-    this.renderedPending = null;
-    this.renderApprovals();
   }
 
   private hideSidebarWhenNarrow(): void {
@@ -230,6 +222,9 @@ export class ChatApp {
       },
       onToggleServers: () => {
         this.showServers = !this.showServers;
+        if (this.showServers) {
+          void this.ctl.loadRules(); // rules may have changed in another client
+        }
         this.renderServers();
         this.renderHeader();
       },
@@ -247,7 +242,11 @@ export class ChatApp {
     this.serverForms ??= createServerForms(this.serverActions());
     const scroll = this.serverBox.scrollTop;
     this.serverBox.append(
-      renderServerPanel(this.state.servers, chat ? chat.servers : null, this.serverActions(), this.serverForms, this.openTools)
+      renderServerPanel(this.state.servers, chat ? chat.servers : null, this.serverActions(), this.serverForms, this.openTools),
+      renderRules(this.state.rules, this.state.chatId, this.state.chats, {
+        remove: id => this.ctl.removeRule(id),
+        refresh: () => void this.ctl.loadRules()
+      })
     );
     this.serverBox.scrollTop = scroll;
   }
@@ -264,19 +263,22 @@ export class ChatApp {
   }
 
   private renderTranscript(): void {
-    renderTranscript(this.transcript, this.state, this.opts.codeActions ?? {});
+    renderTranscript(this.transcript, this.state, this.opts.codeActions ?? {}, () => void this.ctl.retry());
   }
 
   private renderApprovals(): void {
-    const pending = this.state.pending;
-    if (this.renderedPending === pending && this.approvalBox.childElementCount === (pending.length ? 1 : 0)) {
-      return; // keep the choices and reasons being typed
+    const { pending, decisionError } = this.state;
+    if (pending.length === 0) {
+      this.approvalPanel = null;
+      this.approvalBox.replaceChildren();
+      return;
     }
-    this.renderedPending = pending;
-    this.approvalBox.replaceChildren();
-    if (pending.length > 0) {
-      this.approvalBox.append(renderApprovals(pending, d => this.submitDecisions(d)));
+    // the same calls still wait (a refusal, a history reload): keep the choices, edits and reasons
+    if (this.approvalPanel?.key !== ApprovalPanel.keyOf(pending)) {
+      this.approvalPanel = new ApprovalPanel(pending, d => this.submitDecisions(d));
+      this.approvalBox.replaceChildren(this.approvalPanel.el);
     }
+    this.approvalPanel.showError(decisionError);
   }
 
   private renderComposer(): void {

@@ -2,6 +2,7 @@ import type { ChatMessage, ToolCall } from '../protocol';
 import { h } from '../dom';
 import { CodeActions, renderMarkdown } from '../markdown';
 import type { CallStatus } from '../model/state';
+import { cardView } from '../model/toolCard';
 import { argsPreview } from './approvals';
 
 export interface MessageContext {
@@ -17,13 +18,7 @@ export interface MessageContext {
 function toolCard(call: ToolCall, ctx: MessageContext): HTMLElement {
   const known = call.server && call.tool ? { server: call.server, tool: call.tool } : ctx.toolOf(call.name);
   const result = ctx.resultOf(call.id);
-  let status = ctx.statusOf(call.id);
-  if (result) {
-    status =
-      result.status === 'error'
-        ? { kind: 'error', text: status?.kind === 'rejected' ? status.text : /reject/i.test(result.content) ? 'rejected' : 'failed' }
-        : { kind: 'done', text: status?.kind === 'approved' ? `${status.text} · done` : 'done' };
-  }
+  const view = cardView(call, result, ctx.statusOf(call.id));
   const outcome = result?.status === 'error' ? 'error' : 'success';
   // tool output (an MCP server wrote it) is shown as text, never rendered as HTML or markdown
   const resultEl = result
@@ -35,18 +30,37 @@ function toolCard(call: ToolCall, ctx: MessageContext): HTMLElement {
         ctx.truncated(call.id) ? h('div', { class: 'mcpchat-note' }, 'Output was truncated.') : null
       )
     : null;
+  // the model's arguments and the user's edit, both as text
+  const args = view.originalArgs
+    ? h(
+        'div',
+        { class: 'mcpchat-args-compare' },
+        h('div', { class: 'mcpchat-result-label' }, "The model's arguments"),
+        h('pre', { class: 'mcpchat-args', 'data-testid': 'original-args' }, JSON.stringify(view.originalArgs, null, 2)),
+        h('div', { class: 'mcpchat-result-label' }, result ? 'Edited arguments (these ran)' : 'Edited arguments'),
+        argsPreview(call.args)
+      )
+    : argsPreview(call.args);
   return h(
     'div',
-    { class: 'mcpchat-toolcard', 'data-testid': 'tool-call', 'data-call-id': call.id, 'data-status': status?.kind ?? '' },
+    { class: 'mcpchat-toolcard', 'data-testid': 'tool-call', 'data-call-id': call.id, 'data-status': view.kind },
     h(
       'div',
       { class: 'mcpchat-toolcard-head' },
       known ? h('span', { class: 'mcpchat-tool-server', 'data-testid': 'tool-server' }, known.server) : null,
       known ? h('span', { class: 'mcpchat-tool-sep' }, ' › ') : null,
       h('span', { class: 'mcpchat-tool-name', 'data-testid': 'tool-name' }, known?.tool ?? call.name),
-      status ? h('span', { class: `mcpchat-call-status mcpchat-status-${status.kind}`, 'data-testid': 'call-status' }, status.text) : null
+      h(
+        'span',
+        { class: 'mcpchat-call-badges' },
+        ...view.badges.map(b =>
+          h('span', { class: `mcpchat-call-badge mcpchat-badge-${b.id}`, 'data-testid': `badge-${b.id}` }, b.text)
+        ),
+        view.text ? h('span', { class: `mcpchat-call-status mcpchat-status-${view.kind}`, 'data-testid': 'call-status' }, view.text) : null
+      )
     ),
-    argsPreview(call.args),
+    view.ruleNote ? h('div', { class: 'mcpchat-call-rule', 'data-testid': 'call-rule' }, view.ruleNote) : null,
+    args,
     resultEl
   );
 }

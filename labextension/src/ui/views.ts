@@ -16,7 +16,7 @@ export const VIEW_INPUTS = {
   banner: [s => s.connection, s => s.connectionDetail, s => s.globalError],
   sidebar: [s => s.chats, s => s.chatId, s => s.running],
   header: [s => s.chats, s => s.chatId, s => s.servers, s => s.model],
-  servers: [s => s.servers, s => s.chats, s => s.chatId],
+  servers: [s => s.servers, s => s.chats, s => s.chatId, s => s.rules],
   transcript: [
     s => s.chatId,
     s => s.messages,
@@ -25,9 +25,10 @@ export const VIEW_INPUTS = {
     s => s.callStatus,
     s => s.truncated,
     s => s.loadingHistory,
+    s => s.interrupted,
     isRunning
   ],
-  approvals: [s => s.pending],
+  approvals: [s => s.pending, s => s.decisionError],
   composer: [s => s.chatId, isRunning, isBusy, s => s.pending.length, s => s.connection, s => s.chatError]
 } satisfies Record<string, Part[]>;
 
@@ -145,7 +146,33 @@ export function messageContext(s: ChatState, codeActions: CodeActions): MessageC
   };
 }
 
-export function renderTranscript(t: HTMLElement, s: ChatState, codeActions: CodeActions): void {
+/** The note under a reply that a server crash cut short, with Retry (sends the last message again). */
+function interruptedNote(s: ChatState, onRetry: () => void): HTMLElement {
+  const retry = h(
+    'button',
+    {
+      type: 'button',
+      class: 'mcpchat-btn mcpchat-small',
+      'data-testid': 'retry',
+      'aria-label': 'Retry: send your last message again',
+      disabled: isBusy(s)
+    },
+    'Retry'
+  );
+  retry.addEventListener('click', () => {
+    retry.disabled = true;
+    onRetry();
+  });
+  return h(
+    'div',
+    { class: 'mcpchat-interrupted', 'data-testid': 'interrupted-note', role: 'status' },
+    h('span', {}, 'The reply was interrupted (the server stopped).'),
+    ' ',
+    retry
+  );
+}
+
+export function renderTranscript(t: HTMLElement, s: ChatState, codeActions: CodeActions, onRetry: () => void = () => {}): void {
   const atBottom = t.scrollHeight - t.scrollTop - t.clientHeight < 40;
   clear(t);
   if (!s.chatId) {
@@ -176,6 +203,9 @@ export function renderTranscript(t: HTMLElement, s: ChatState, codeActions: Code
     }
   });
   t.append(...notesAt(s.messages.length));
+  if (s.interrupted && !isRunning(s)) {
+    t.append(interruptedNote(s, onRetry));
+  }
   if (s.loadingHistory && s.messages.length === 0) {
     t.append(h('div', { class: 'mcpchat-note' }, 'Loading…'));
   } else if (s.messages.length === 0) {
