@@ -50,8 +50,8 @@ function choiceButton(choice: Choice, what: string): HTMLButtonElement {
       'data-choice': choice,
       'data-testid': choice,
       'aria-pressed': 'false',
-      title: title || undefined,
-      'aria-label': title ? `${LABELS[choice]}: ${title}` : undefined
+      // the label is the button's name, the hint its description (and tooltip)
+      title: title || undefined
     },
     LABELS[choice]
   );
