@@ -28,6 +28,7 @@ from ..errors import BadRequest, ChatExtError, Conflict, NotFound
 from ..incidents import incident
 from ..store import Store
 from .fanout import Subscriber
+from .policy import RulePolicy
 from .rules import UserRules
 from .servers import UserServers
 
@@ -209,6 +210,9 @@ class TurnManager:
                 await self._store.leases.release(chat_id)
                 raise
             by_id = {c.id: c for c in pending}
+            # the rules as they were when the user decided: a rule made by this very decision
+            # must not overrule it (a Block's reason, an approval reported as the rule's)
+            policy = await self._rules.policy_for(chat_id)
             for d in decisions:
                 await self._rules.remember(chat_id, by_id[d.call_id], d)
                 await self._store.record_decision(self.user, chat_id, by_id[d.call_id], d)
@@ -220,7 +224,7 @@ class TurnManager:
                     calls=[by_id[d.call_id] for d in decisions],
                 )
             )
-            return self._spawn(chat, thread_id, decisions=decisions)
+            return self._spawn(chat, thread_id, decisions=decisions, policy=policy)
 
     async def stop(self, chat_id: str, *, quiet: bool = False) -> bool:
         """Cancel the running turn (model stream and tool calls). False if nothing was running."""
@@ -248,9 +252,10 @@ class TurnManager:
         user_text: str | None = None,
         decisions: list[p.Decision] | None = None,
         state: StateSnapshot | None = None,
+        policy: RulePolicy | None = None,
     ) -> asyncio.Task[None]:
         task = asyncio.create_task(
-            self._run(chat, thread_id, user_text=user_text, decisions=decisions, state=state),
+            self._run(chat, thread_id, user_text=user_text, decisions=decisions, state=state, policy=policy),
             name=f"mcpchat-turn-{self.user}-{chat.id}",
         )
         self._finishing.discard(chat.id)
@@ -267,12 +272,14 @@ class TurnManager:
         user_text: str | None,
         decisions: list[p.Decision] | None,
         state: StateSnapshot | None,
+        policy: RulePolicy | None,
     ) -> None:
         broadcast = self._hooks.broadcast
         opts = self._options
         chat_id = chat.id
         try:
-            policy = await self._rules.policy_for(chat_id)
+            if policy is None:
+                policy = await self._rules.policy_for(chat_id)
             context = TurnContext(
                 tools=await self._servers.tools_for(chat),
                 policy=policy,
