@@ -35,8 +35,10 @@ async def test_allow_for_this_chat_from_the_card_then_revoke(client: api.Client)
     frames = await _turn(chat, "add 2 and 3")
     [call] = frames[-1].calls
     decision = p.Decision(call_id=call.id, action="approve", remember="chat")
-    async for _ in chat.decide([decision]):
-        pass
+    frames = [f async for f in chat.decide([decision])]
+    # the call being decided is the user's decision, not the new rule's
+    assert not [f for f in frames if isinstance(f, p.ApprovalDecidedFrame) and f.auto]
+    assert float(next(f for f in frames if isinstance(f, p.ToolResultFrame)).message.content) == 5
     [rule] = await client.workspace.rules.list()
     assert (rule.server, rule.tool, rule.action, rule.chat_id) == ("demo", "add", "allow", chat.id)
 
@@ -69,10 +71,10 @@ async def test_allow_for_this_chat_from_the_card_then_revoke(client: api.Client)
 async def test_block_from_the_card_tells_the_model_and_runs_nothing(client: api.Client) -> None:
     chat = await client.new_chat("block", servers=["demo"])
     [call] = (await _turn(chat, "add 2 and 3"))[-1].calls
-    async for _ in chat.decide(
-        [p.Decision(call_id=call.id, action="reject", reason="no", remember="always")]
-    ):
-        pass
+    block = p.Decision(call_id=call.id, action="reject", reason="not on my data", remember="always")
+    frames = [f async for f in chat.decide([block])]
+    [refused] = [f.message for f in frames if isinstance(f, p.ToolResultFrame)]
+    assert refused.content == "User rejected this tool call: not on my data"  # the user's reason
     [rule] = await client.workspace.rules.list()
     assert (rule.action, rule.chat_id) == ("deny", None)
     frames = await _turn(chat, "add 8 and 9")
