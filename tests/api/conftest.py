@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from mcpchat_ext import api
 from tests.fakes.ledger_server import end_servers
-from tests.fakes.openai_fixed_ids import FakeOpenAIFixedIds
+from tests.fakes.openai_server import FakeOpenAI
 
 OFFLINE = {"tool_timeout": 10.0, "connect_timeout": 20.0}
 
@@ -43,10 +43,10 @@ async def client(engine_config: dict[str, Any]) -> AsyncIterator[api.Client]:
 
 
 @pytest.fixture
-def llm() -> Iterator[FakeOpenAIFixedIds]:
-    """A local OpenAI-compatible endpoint (also answers tool calls with chosen ids). One per test:
+def llm() -> Iterator[FakeOpenAI]:
+    """A local OpenAI-compatible endpoint. One per test:
     langchain-openai caches its HTTP client per base URL, bound to the test's event loop."""
-    with FakeOpenAIFixedIds() as server:
+    with FakeOpenAI() as server:
         yield server
 
 

@@ -25,8 +25,7 @@ from tests.api.children import start_child
 from tests.api.crash_child import config as child_config
 from tests.fakes.ledger_server import await_line, ledger_lines
 from tests.fakes.ledger_server import spec as ledger_spec
-from tests.fakes.openai_fixed_ids import FakeOpenAIFixedIds, fixed_id_reply
-from tests.fakes.openai_server import FakeOpenAI, text_reply, tool_call_reply
+from tests.fakes.openai_server import FakeOpenAI, fixed_id_reply, text_reply, tool_call_reply
 
 # children start slowly on a loaded machine (imports: seconds to tens of seconds)
 pytestmark = [pytest.mark.timeout(300), pytest.mark.asyncio]
@@ -180,7 +179,7 @@ async def _ledger_chat(engine: dict[str, Any], ledger: Path) -> tuple[api.Client
 
 
 async def test_two_calls_with_one_id_are_decided_and_answered_separately(
-    llm: FakeOpenAIFixedIds, ledger: Path, engine: dict[str, Any]
+    llm: FakeOpenAI, ledger: Path, engine: dict[str, Any]
 ) -> None:
     _, chat = await _ledger_chat(engine, ledger)
     llm.queue(
@@ -217,7 +216,7 @@ async def test_two_calls_with_one_id_are_decided_and_answered_separately(
 
 
 async def test_edits_are_checked_against_the_schema_and_run_as_edited(
-    llm: FakeOpenAIFixedIds, ledger: Path, engine: dict[str, Any]
+    llm: FakeOpenAI, ledger: Path, engine: dict[str, Any]
 ) -> None:
     client, chat = await _ledger_chat(engine, ledger)
     llm.queue(tool_call_reply([("ledger_record", {"label": "model's"})]), text_reply("Recorded."))

@@ -56,11 +56,12 @@ from tests.fakes.openai_wire import (
     _completion,
     _stream,
     default_reply,
+    fixed_id_reply,
     text_reply,
     tool_call_reply,
 )
 
-__all__ = ["FakeOpenAI", "Reply", "text_reply", "tool_call_reply"]
+__all__ = ["FakeOpenAI", "Reply", "fixed_id_reply", "text_reply", "tool_call_reply"]
 
 # --------------------------------------------------------------------------
 # the server

@@ -27,6 +27,9 @@ class Reply:
     text: str = ""
     tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     token_delay: float = 0.0
+    # the tool calls' ids, in order (empty: a fresh random id each; repeats are allowed, as some
+    # endpoints send them)
+    ids: list[str] = field(default_factory=list)
 
     def tokens(self) -> list[str]:
         return split_tokens(self.text)
@@ -58,6 +61,13 @@ def text_reply(text: str | None = None, *, n_tokens: int | None = None, token_de
 def tool_call_reply(calls: list[tuple[str, dict[str, Any]]], text: str = "") -> Reply:
     """An answer that calls the given tools (in order, as parallel tool calls)."""
     return Reply(text=text, tool_calls=[(name, dict(args)) for name, args in calls])
+
+
+def fixed_id_reply(calls: list[tuple[str, str, dict[str, Any]]], text: str = "") -> Reply:
+    """An answer calling tools ``[(call_id, name, args), ...]`` with exactly these ids."""
+    return Reply(
+        text=text, tool_calls=[(name, dict(args)) for _, name, args in calls], ids=[c for c, _, _ in calls]
+    )
 
 
 # --------------------------------------------------------------------------
@@ -163,6 +173,8 @@ def _usage(body: dict[str, Any], completion_tokens: int) -> dict[str, int]:
 
 
 def _call_ids(reply: Reply) -> list[str]:
+    if reply.ids:
+        return list(reply.ids)
     return [f"call_{uuid.uuid4().hex[:20]}" for _ in reply.tool_calls]
 
 
