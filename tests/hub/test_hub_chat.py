@@ -8,7 +8,6 @@ demo MCP server and mcp-server-time) and, without OPENAI_API_KEY, the offline de
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -23,13 +22,6 @@ pytestmark = [
     pytest.mark.hub,
     pytest.mark.timeout(180),
     *PROVIDER_WARNINGS,
-    pytest.mark.skipif(
-        any(
-            importlib.util.find_spec(m) is None
-            for m in ("mcpchat_ext.agent.runner", "mcpchat_ext.connections")
-        ),
-        reason="the chat engine (mcpchat_ext.agent.runner, mcpchat_ext.connections) is not in this checkout",
-    ),
 ]
 
 PROPAGATION = 10 * SINGLEUSER_AUTH_CACHE_AGE + 5
