@@ -3,7 +3,7 @@
  * its actions). Pure functions like ./reducer.ts: a new state, the input untouched.
  */
 import type { ApprovalRule, ChatInfo, HistoryPage, ServerStatus } from '../protocol';
-import { AWAITING, ChatError, ChatState, upsertBy, withEntries, withItem } from './state';
+import { AWAITING, ChatError, ChatState, openedChat, upsertBy, withEntries, withItem } from './state';
 
 /** The answer of `chats.list`, asked when `chatsEpoch` was `epoch`: ignored when older than a local change. */
 export function chatsListed(state: ChatState, chats: ChatInfo[], epoch: number): ChatState {
@@ -38,19 +38,7 @@ export function removeServer(state: ChatState, name: string): ChatState {
 
 /** Open another chat (or none): its messages are loaded next (`historyLoading`, `historyLoaded`). */
 export function selectChat(state: ChatState, chatId: string | null): ChatState {
-  return {
-    ...state,
-    chatId,
-    messages: [],
-    notes: [],
-    pending: [],
-    callStatus: new Map(),
-    truncated: new Set(),
-    streamingId: null,
-    chatError: null,
-    decisionError: null,
-    interrupted: false
-  };
+  return { ...state, ...openedChat(chatId) };
 }
 
 export function historyLoading(state: ChatState, loading: boolean): ChatState {

@@ -88,6 +88,26 @@ export function initialState(chatId: string | null = null, connection: Connectio
     servers: [],
     running: new Set(),
     rules: [],
+    ...openedChat(chatId),
+    loadingHistory: false
+  };
+}
+
+/** The state of a chat just opened (or of none): empty until its history loads. */
+export function openedChat(chatId: string | null): Pick<
+  ChatState,
+  | 'chatId'
+  | 'messages'
+  | 'notes'
+  | 'pending'
+  | 'callStatus'
+  | 'truncated'
+  | 'streamingId'
+  | 'chatError'
+  | 'decisionError'
+  | 'interrupted'
+> {
+  return {
     chatId,
     messages: [],
     notes: [],
@@ -97,8 +117,7 @@ export function initialState(chatId: string | null = null, connection: Connectio
     streamingId: null,
     chatError: null,
     decisionError: null,
-    interrupted: false,
-    loadingHistory: false
+    interrupted: false
   };
 }
 
