@@ -8,7 +8,9 @@ still faster than hosted models); --quick: paced at 1 ms/token only, 2 runs. A r
 runs the extension; the client is a tornado websocket client sending protocol frames (a new chat
 per run, so every prompt is the same size). Runs alternate ours / baseline; medians are reported.
 
-Targets: total time <= 1.05x the direct client; added time-to-first-token < 10 ms.
+Targets: paced, total time <= 1.05x the direct client; at the full rate (issue 12), total time
+<= 1.5x the direct client; added time-to-first-token < 10 ms on both. The table also gives each
+side's tokens per second.
 
     python benchmarks/bench_stack_overhead.py [--quick]
 """
@@ -23,6 +25,11 @@ from jupyter_harness import FakeLLM, JupyterServer
 from stats import median, ms, now, table, verdict
 
 N_TOKENS = 2000
+
+
+def target(label: str) -> float:
+    """The highest total-time ratio (stack / direct) a stream may take."""
+    return 1.05 if label.startswith("paced") else 1.5
 
 
 async def direct(llm: FakeLLM, token_delay: float) -> tuple[float, float, int]:
@@ -83,8 +90,7 @@ async def main(quick: bool) -> int:
     for label, res in results.items():
         ratio = median(res["total"]) / median(res["d_total"])
         added = median(res["ttft"]) - median(res["d_ttft"])
-        if label.startswith("paced"):
-            ok = ok and ratio <= 1.05 and added < 0.010
+        ok = ok and ratio <= target(label) and added < 0.010
         rows.append(
             [
                 label,
@@ -94,6 +100,7 @@ async def main(quick: bool) -> int:
                 ms(median(res["d_total"])),
                 ms(median(res["total"])),
                 f"{ratio:.2f}x",
+                f"{N_TOKENS / median(res['d_total']):.0f}",
                 f"{N_TOKENS / median(res['total']):.0f}",
             ]
         )
@@ -110,20 +117,19 @@ async def main(quick: bool) -> int:
                 "total direct",
                 "total stack",
                 "ratio",
+                "direct tok/s",
                 "stack tok/s",
             ],
             rows,
         )
     )
-    print(
-        "\ntarget: ratio <= 1.05x and added TTFT < 10 ms",
-        "(judged on the paced stream)" if len(results) > 1 else "",
-    )
+    print("\ntarget: ratio <= 1.05x paced, <= 1.5x at the full rate; added TTFT < 10 ms on both")
     for label, res in results.items():
         ratio = median(res["total"]) / median(res["d_total"])
         added = median(res["ttft"]) - median(res["d_ttft"])
         print(
-            f"  {label}: ratio {ratio:.2f}x -> {verdict(ratio <= 1.05)}, added TTFT {ms(added)} -> {verdict(added < 0.010)}"
+            f"  {label}: ratio {ratio:.2f}x -> {verdict(ratio <= target(label))}, "
+            f"added TTFT {ms(added)} -> {verdict(added < 0.010)}"
         )
     return 0 if ok else 1
 

@@ -18,6 +18,7 @@ ALL = [
     "bench_stack_overhead",
     "bench_concurrency",
     "bench_startup",
+    "bench_ui",
 ]
 
 

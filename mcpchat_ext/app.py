@@ -14,6 +14,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Bunch, Dict, Float, Int, List, TraitError, Unicode, default, validate
 
 from .config import EngineConfig, default_data_dir
+from .endpoint_options import EndpointOptions
 from .engine import Engine
 from .frames.coalesce import DEFAULT_WINDOW_MS
 from .handlers import route_table
@@ -31,7 +32,7 @@ def _checked(proposal: Bunch, ok: Callable[[float], bool], expected: str) -> Any
     return value
 
 
-class MCPChatExtension(ExtensionApp):
+class MCPChatExtension(EndpointOptions, ExtensionApp):
     """Chat with LangGraph agents that use MCP tools, every tool call approved by the user."""
 
     name = "mcpchat_ext"
@@ -77,6 +78,58 @@ class MCPChatExtension(ExtensionApp):
     def _default_model(self) -> str:
         return os.environ.get("MCPCHAT_MODEL") or os.environ.get("OPENAI_MODEL") or _DEFAULTS.model_name
 
+    model_catalog = Dict(
+        default_value={},
+        help="""Models users pick per chat: {"models": {id: entry}, "default": id} or just the
+        mapping of ids to entries. An entry: {"provider": "openai" (any OpenAI-compatible
+        endpoint: OpenAI, Azure, vLLM, Ollama, LiteLLM...) | "anthropic", "model": the endpoint's
+        model name, "label", "base_url", "api_key_env": the name of the environment variable that
+        holds its key (keys are never stored or sent to browsers), "context_window" (tokens),
+        "images" (bool), "input_price" / "output_price" (per million tokens), "temperature",
+        "max_tokens"}. The offline demo model ('demo') and the OPENAI_API_KEY configuration
+        ('env') are always offered too.""",
+    ).tag(config=True)
+
+    @validate("model_catalog")
+    def _valid_model_catalog(self, proposal: Bunch) -> dict[str, Any]:
+        from .agent.catalog import parse_catalog  # (no LangChain: cheap)
+
+        try:
+            parse_catalog(proposal.value)
+        except ValueError as exc:
+            raise TraitError(f"MCPChatExtension.model_catalog: {exc}") from None
+        return dict(proposal.value)
+
+    model_catalog_file = Unicode(
+        help="JSON file with a model catalog (same format as model_catalog), merged into it. "
+        "Default: $MCPCHAT_MODEL_CATALOG_FILE.",
+    ).tag(config=True)
+
+    @default("model_catalog_file")
+    def _default_model_catalog_file(self) -> str:
+        return os.environ.get("MCPCHAT_MODEL_CATALOG_FILE", "")
+
+    default_model = Unicode(
+        help="The id of the model new chats use ('demo', 'env' or a model_catalog id). Default: "
+        "$MCPCHAT_DEFAULT_MODEL, else the catalog's 'default', else the OPENAI_API_KEY model, "
+        "else the first catalog entry, else the offline demo model.",
+    ).tag(config=True)
+
+    @default("default_model")
+    def _default_default_model(self) -> str:
+        return os.environ.get("MCPCHAT_DEFAULT_MODEL", "")
+
+    def _models(self) -> tuple[list[Any], str | None]:
+        from .agent.catalog import load_catalog_file, parse_catalog
+
+        entries, default = parse_catalog(self.model_catalog)
+        if self.model_catalog_file:
+            more, file_default = load_catalog_file(self.model_catalog_file)
+            ids = {e.id for e in more}
+            entries = [e for e in entries if e.id not in ids] + more
+            default = default or file_default
+        return entries, self.default_model or default
+
     demo_model = Bool(
         _DEFAULTS.demo_model, help="Use the offline demo model even when an API key is set."
     ).tag(config=True)
@@ -91,6 +144,19 @@ class MCPChatExtension(ExtensionApp):
         _DEFAULTS.max_output_chars,
         help="Tool output longer than this many characters is cut, with a visible truncation marker. >= 1.",
     ).tag(config=True)
+    server_request_timeout = Float(
+        _DEFAULTS.server_request_timeout,
+        help="""Seconds an MCP server's request to the user waits for an answer: an elicitation
+        (a form or a URL to open) or a sampling request (a model completion), each shown as a card
+        in the chat whose tool call made it. No answer in time: the elicitation is cancelled, the
+        sampling request refused, with a note on the card. The time the user takes does not count
+        against ``tool_timeout``. > 0.""",
+    ).tag(config=True)
+    sampling_max_tokens = Int(
+        _DEFAULTS.sampling_max_tokens,
+        help="""The most tokens an MCP server's sampling request may have the chat's model write;
+        a larger ask is capped (its card shows both numbers). >= 1.""",
+    ).tag(config=True)
     max_tool_rounds = Int(
         _DEFAULTS.max_tool_rounds,
         help="Model -> tools rounds per user message before the model must answer. >= 1.",
@@ -100,6 +166,12 @@ class MCPChatExtension(ExtensionApp):
         help="Estimated tokens (characters / 4) of chat history sent to the model: the newest whole "
         "turns that fit, the rest stays in the chat but is left out of the model input. Leave room "
         "for the reply and tool schemas within the model's context window. 0 sends everything.",
+    ).tag(config=True)
+    model_accepts_images = Bool(
+        _DEFAULTS.model_accepts_images,
+        help="The model reads images (it is multimodal): the images an MCP tool returns are passed "
+        "to it as image content, after the tool results of the round. False (default): the model "
+        "reads a text placeholder for each image; the user sees the images either way.",
     ).tag(config=True)
     auto_approve = List(
         Unicode(),
@@ -170,6 +242,15 @@ class MCPChatExtension(ExtensionApp):
         a visitor start kernels (run any code as the owner): this only narrows the chat's own
         surface.""",
     ).tag(config=True)
+    jupyter_tools = Bool(
+        _DEFAULTS.jupyter_tools,
+        help="""Offer the built-in 'jupyter' tools to every user: list and read files, read and
+        edit notebooks (cells and outputs), run code in notebooks' kernels, list and inspect
+        kernel variables. They run inside this Jupyter server (no port, no process) as the
+        visiting user, through this server's contents and kernel managers, and every call is
+        checked with this server's authorizer (on JupyterHub: the visitor's scopes) and waits
+        for the user's approval like any MCP tool. False switches them off for everyone.""",
+    ).tag(config=True)
     crypt_key = Unicode(
         help="""Fernet key(s) that encrypt the credentials of stored MCP servers (env and header
         values, URLs with credentials, secret arguments) in app.db. Default: $MCPCHAT_CRYPT_KEY
@@ -194,7 +275,7 @@ class MCPChatExtension(ExtensionApp):
                 raise TraitError(f"MCPChatExtension.crypt_key: {exc}") from None
         return value
 
-    @validate("tool_timeout", "connect_timeout")
+    @validate("tool_timeout", "connect_timeout", "server_request_timeout")
     def _positive_seconds(self, proposal: Bunch) -> float:
         return float(_checked(proposal, lambda v: v > 0, "a number of seconds > 0"))
 
@@ -202,7 +283,7 @@ class MCPChatExtension(ExtensionApp):
     def _idle_seconds(self, proposal: Bunch) -> float:
         return float(_checked(proposal, lambda v: v >= 0, "a number of seconds >= 0 (0: never)"))
 
-    @validate("max_output_chars", "max_tool_rounds")
+    @validate("max_output_chars", "max_tool_rounds", "sampling_max_tokens")
     def _at_least_one(self, proposal: Bunch) -> int:
         return int(_checked(proposal, lambda v: v >= 1, "an integer >= 1"))
 
@@ -224,8 +305,11 @@ class MCPChatExtension(ExtensionApp):
             from .mcp_servers.specs import parse_claude_config, validate_spec
 
             specs = [validate_spec(s) for s in parse_claude_config({"mcpServers": catalog})]
+        model_catalog, default_model = self._models()
         return EngineConfig(
             data_dir=Path(self.data_dir),
+            model_catalog=model_catalog,
+            default_model=default_model,
             db_url=self.db_url or None,
             openai_api_key=self.openai_api_key or None,
             openai_base_url=self.openai_base_url or None,
@@ -234,8 +318,12 @@ class MCPChatExtension(ExtensionApp):
             tool_timeout=self.tool_timeout,
             connect_timeout=self.connect_timeout,
             max_output_chars=self.max_output_chars,
+            server_request_timeout=self.server_request_timeout,
+            sampling_max_tokens=self.sampling_max_tokens,
             max_tool_rounds=self.max_tool_rounds,
             max_context_tokens=self.max_context_tokens,
+            model_accepts_images=self.model_accepts_images,
+            roots_dir=getattr(self.serverapp, "root_dir", None) if self.serverapp else None,
             auto_approve=list(self.auto_approve),
             approval_rules=[dict(r) for r in self.approval_rules],
             server_catalog=specs,
@@ -244,16 +332,36 @@ class MCPChatExtension(ExtensionApp):
             idle_timeout=self.idle_timeout,
             allow_visitor_stdio_servers=self.allow_visitor_stdio_servers,
             crypt_key=self.crypt_key or None,
+            jupyter_tools=self.jupyter_tools,
         )
 
     def initialize_settings(self) -> None:
-        engine = Engine(self.engine_config())
+        config = self.engine_config()
+        jupyter = None
+        if config.jupyter_tools:
+            from .jupyter_tools import JupyterTools
+
+            jupyter = JupyterTools.from_serverapp(self.serverapp, tool_timeout=config.tool_timeout)
+        engine = Engine(config, jupyter)
         self.settings[ENGINE_KEY] = engine
+        if self.mcp_endpoint and jupyter is not None:
+            from .handlers.mcp_endpoint import ENDPOINT_KEY
+            from .jupyter_tools.endpoint import PATH, JupyterEndpoint
+
+            self.settings[ENDPOINT_KEY] = JupyterEndpoint(jupyter, self.exposed_tools())
+            self.log.warning(
+                "mcpchat_ext: MCP endpoint at %s%s exposes %s without approval cards",
+                getattr(self.serverapp, "base_url", "/").rstrip("/"),
+                PATH,
+                ", ".join(sorted(self.exposed_tools())),
+            )
+        elif self.mcp_endpoint:
+            self.log.warning("mcpchat_ext: mcp_endpoint needs jupyter_tools; the endpoint is off")
         self.settings["mcpchat_coalesce_window"] = self.token_coalesce_ms / 1000.0
         self.log.info("mcpchat_ext: data in %s", self.data_dir)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(route_table())
+        self.handlers.extend(route_table(mcp_endpoint=self.mcp_endpoint and self.jupyter_tools))
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         # Without a terminal (JupyterHub's spawners, systemd, nohup) jupyter_server leaves SIGINT

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pydantic stays off the extension's start-up path
+    from .agent.catalog import ModelEntry
     from .protocol import ServerSpec
 
 
@@ -44,12 +45,26 @@ class EngineConfig:
     temperature: float | None = None
     # Force the offline demo model even when a key is set.
     demo_model: bool = False
+    # Administrator-defined models users pick per chat (see agent/catalog.py); the demo model and
+    # the environment's (openai_api_key / openai_base_url / model_name) are added to them.
+    model_catalog: list[ModelEntry] = field(default_factory=list)
+    # The id of the catalog model new chats use (None: the catalog's own default; see agent/models.py).
+    default_model: str | None = None
     tool_timeout: float = 60.0  # seconds per MCP tool call
     connect_timeout: float = 30.0  # seconds to start / initialise an MCP server
     max_output_chars: int = 20_000  # tool output cap, with a truncation marker
+    # Seconds an MCP server's elicitation or sampling request waits for the user's answer.
+    server_request_timeout: float = 300.0
+    # The most tokens an MCP server's sampling request may have the chat's model write.
+    sampling_max_tokens: int = 4096
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS  # LLM -> tools loops per user message
     # Estimated tokens of chat history sent to the model (newest whole turns; 0: everything).
     max_context_tokens: int = 100_000
+    # The directory offered to MCP servers as the client's root (None: the current directory);
+    # the Jupyter extension sets its server's root_dir.
+    roots_dir: str | None = None
+    # The model reads images: images of tool results are passed to it as image content.
+    model_accepts_images: bool = False
     # Auto-approve policy: entries "server" (all its tools) or "server:tool". Empty: always ask.
     auto_approve: list[str] = field(default_factory=list)
     # Administrator approval rules, first match wins, over the users' own:
@@ -64,13 +79,15 @@ class EngineConfig:
     idle_timeout: float = 3600.0
     # Visitors of a shared server (not its owner) may add, change and start stdio servers.
     allow_visitor_stdio_servers: bool = False
+    # Offer the built-in ``jupyter`` tools (files, notebooks, kernels) where a Jupyter server runs.
+    jupyter_tools: bool = True
     # Fernet key(s) (";"-separated, the first encrypts) for MCP server credentials at rest.
     crypt_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: object) -> EngineConfig:
         """Defaults overlaid with OPENAI_API_KEY / OPENAI_BASE_URL / MCPCHAT_MODEL / MCPCHAT_DATA_DIR
-        / MCPCHAT_CRYPT_KEY."""
+        / MCPCHAT_CRYPT_KEY / MCPCHAT_MODEL_CATALOG_FILE / MCPCHAT_DEFAULT_MODEL."""
         env = os.environ
         cfg = cls()
         cfg.openai_api_key = env.get("OPENAI_API_KEY") or None
@@ -79,6 +96,11 @@ class EngineConfig:
         if env.get("MCPCHAT_DATA_DIR"):
             cfg.data_dir = Path(env["MCPCHAT_DATA_DIR"])
         cfg.crypt_key = env.get("MCPCHAT_CRYPT_KEY") or None
+        if env.get("MCPCHAT_MODEL_CATALOG_FILE"):
+            from .agent.catalog import load_catalog_file
+
+            cfg.model_catalog, cfg.default_model = load_catalog_file(env["MCPCHAT_MODEL_CATALOG_FILE"])
+        cfg.default_model = env.get("MCPCHAT_DEFAULT_MODEL") or cfg.default_model
         for key, value in overrides.items():
             if not hasattr(cfg, key):
                 raise TypeError(f"unknown EngineConfig field {key!r}")

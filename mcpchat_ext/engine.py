@@ -11,7 +11,7 @@ import contextlib
 import gc
 import importlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import EngineConfig, local_user
 from .demo.spec import DEMO_SERVER_NAME, demo_server_spec
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .agent.checkpoint import ChatSaver
-    from .protocol import ModelInfo, ServerSpec
+    from .jupyter_tools import JupyterTools
+    from .jupyter_tools.in_kernel import KernelTools
+    from .protocol import ModelInfo, NotebookAnswer, ServerSpec
     from .store import Store
     from .users.registry import UserRegistry
     from .users.workspace import EngineParts, UserWorkspace
@@ -62,8 +64,11 @@ def _freeze_startup_heap() -> None:
 class Engine:
     """Owns everything shared between users of one process; hands out :class:`UserWorkspace`."""
 
-    def __init__(self, config: EngineConfig) -> None:
+    def __init__(self, config: EngineConfig, jupyter: JupyterTools | KernelTools | None = None) -> None:
+        """``jupyter``: the built-in ``jupyter`` tools, the Jupyter server's or (Python API, widget
+        in a kernel) the kernel's own; offered unless config.jupyter_tools is off."""
         self.config = config
+        self.jupyter = jupyter if config.jupyter_tools else None
         self._started = False
         self._start_lock = asyncio.Lock()
         self._stack = contextlib.AsyncExitStack()
@@ -80,6 +85,8 @@ class Engine:
         catalog = list(self.config.server_catalog)
         if self.config.include_demo_server and all(s.name != DEMO_SERVER_NAME for s in catalog):
             catalog.append(demo_server_spec())
+        if self.jupyter is not None and all(s.name != "jupyter" for s in catalog):
+            catalog.append(self.jupyter.spec())
         return catalog
 
     async def start(self) -> None:
@@ -101,38 +108,56 @@ class Engine:
     async def _start(self) -> None:
         # ~1 s of imports (LangGraph, LangChain, SQLAlchemy, OpenAI): off the event loop, so the
         # first chat connection does not freeze the Jupyter server (kernels, other users)
-        await asyncio.to_thread(_import_engine_modules, not self.config.uses_demo_model)
+        real = not self.config.uses_demo_model or bool(self.config.model_catalog)
+        await asyncio.to_thread(_import_engine_modules, real)
         from .agent.graph import build_graph
-        from .agent.models import make_model, model_info
+        from .agent.models import ModelPool, build_catalog, build_model, demo_entry, entry_info
+        from .errors import ModelError
         from .mcp_servers.log_redaction import SecretLogFilter
         from .users.admin_rules import parse_admin_rules
         from .users.registry import UserRegistry
         from .users.workspace import EngineParts, UserWorkspace
 
         cfg = self.config
+        catalog = build_catalog(cfg)  # ValueError: the default model is not offered
         store, checkpointer = await self._open_storage()
         # ChatOpenAI loads the CA bundle when built: off the loop too
-        model = await asyncio.to_thread(make_model, cfg)
+        try:
+            model = await asyncio.to_thread(build_model, catalog.default)
+            pool = ModelPool(catalog, model)
+        except ModelError as exc:  # (a key's variable is not set) each turn says so
+            log.warning("mcpchat_ext: %s", exc)
+            model, pool = await asyncio.to_thread(build_model, demo_entry(cfg)), ModelPool(catalog)
+        self._stack.push_async_callback(pool.aclose)  # (after the users' turns have stopped)
         parts = self.parts = EngineParts(
             config=cfg,
             store=store,
             graph=build_graph(model, checkpointer),
             checkpointer=checkpointer,
             catalog=self.catalog,
-            model_info=model_info(cfg),
+            model_info=entry_info(catalog.default),
+            models=pool,
             log_filter=SecretLogFilter(),
             owner=local_user(),
             admin_rules=parse_admin_rules(cfg.approval_rules, cfg.auto_approve),
+            builtins=None if self.jupyter is None else self.jupyter.servers_for,
+            notebook_answers=None if self.jupyter is None else self._notebook_answered,
         )
+        parts.log_filter.remember_values(k for e in catalog.entries.values() if (k := e.key()))
         parts.log_filter.install()
         self._stack.callback(parts.log_filter.uninstall)
         _freeze_startup_heap()
 
         async def open_workspace(user: str) -> UserWorkspace:
             await store.ensure_user(user)
-            return UserWorkspace(parts, user)
+            workspace = UserWorkspace(parts, user)
+            await workspace.servers.load_roots()  # the roots the user chose per server
+            return workspace
 
         self.registry = UserRegistry(open_workspace, idle_timeout=cfg.idle_timeout)
+        if self.jupyter is not None:
+            self.jupyter.notify = self._notebook_changed
+            self.jupyter.open_notebooks.ask = self._ask_open_notebook
         self._stack.push_async_callback(self.registry.aclose)
 
     async def _open_storage(self) -> tuple[Store, ChatSaver]:
@@ -165,10 +190,34 @@ class Engine:
             )
         return store, checkpointer
 
-    async def workspace(self, user: str) -> UserWorkspace:
-        """The (possibly new) workspace of ``user``; starts the engine on first use."""
+    async def workspace(self, user: str, visitor: Any = None) -> UserWorkspace:
+        """The (possibly new) workspace of ``user``; starts the engine on first use. ``visitor``:
+        the request handler that authenticated ``user`` (the built-in tools act as them)."""
         await self.start()
-        return await self.registry.get(user)
+        workspace = await self.registry.get(user)
+        if visitor is not None and self.jupyter is not None:
+            self.jupyter.bind(user, visitor)
+        return workspace
+
+    async def _notebook_changed(self, user: str, path: str, change: dict[str, Any]) -> None:
+        """A user's ``jupyter`` tools changed a notebook: tell that user's clients."""
+        if user in self.registry:
+            from .protocol import NotebookChangedFrame
+
+            workspace = await self.registry.get(user)
+            await workspace.broadcast(NotebookChangedFrame(path=path, **change))
+
+    async def _ask_open_notebook(self, user: str, request_id: str, path: str) -> None:
+        if user in self.registry:
+            from .protocol import NotebookRequestFrame
+
+            workspace = await self.registry.get(user)
+            await workspace.broadcast(NotebookRequestFrame(request_id=request_id, path=path))
+
+    def _notebook_answered(self, user: str, answer: NotebookAnswer) -> bool:
+        assert self.jupyter is not None
+        state = {"dirty": answer.dirty, "cells": answer.cells} if answer.open else None
+        return self.jupyter.open_notebooks.answer(user, answer.request_id, state)
 
     async def aclose(self) -> None:
         """Close every user session (stopping MCP servers), the checkpointer and the store."""

@@ -58,3 +58,36 @@ async def test_mcp_client_session_request_ids() -> None:
             result = await session.call_tool("whoami", {})
             assert result.content[0].text == str(expected)  # type: ignore[union-attr]
             assert session._request_id > expected  # (call_tool may list tools after the call)
+
+
+def test_langchain_openai_stream_pieces() -> None:
+    """agent/openai_stream.py reads the chat-completions stream itself and hands each chunk's JSON
+    to ChatOpenAI's own conversion, error mapping and request building."""
+    from langchain_openai import ChatOpenAI
+    from langchain_openai.chat_models import base
+
+    assert callable(base._handle_openai_api_error) and callable(base._handle_openai_bad_request)
+    convert = inspect.signature(ChatOpenAI._convert_chunk_to_generation_chunk).parameters
+    assert list(convert) == ["self", "chunk", "default_chunk_class", "base_generation_info"]
+    assert "stop" in inspect.signature(ChatOpenAI._get_request_payload).parameters
+    for name in ("_should_stream_usage", "_use_responses_api"):
+        assert callable(getattr(ChatOpenAI, name))
+    assert isinstance(ChatOpenAI._uses_gateway, property)
+
+
+def test_ipython_shell_hooks() -> None:
+    """jupyter_tools/in_kernel/shell.py captures a run's output through the shell's traceback hook
+    (``_showtraceback(etype, evalue, stb)``, IPython's documented override point), its display
+    trap's ``hook`` and its ``display_pub``, and passes ``transformed_cell`` to run_cell_async."""
+    from IPython.core.display_trap import DisplayTrap
+    from IPython.core.interactiveshell import InteractiveShell
+
+    assert list(inspect.signature(InteractiveShell._showtraceback).parameters) == [
+        "self",
+        "etype",
+        "evalue",
+        "stb",
+    ]
+    assert "hook" in DisplayTrap.class_traits()
+    params = inspect.signature(InteractiveShell.run_cell_async).parameters
+    assert {"transformed_cell", "preprocessing_exc_tuple", "store_history", "silent"} <= set(params)

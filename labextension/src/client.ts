@@ -1,4 +1,5 @@
 import type {
+  Attachment,
   CallFrame,
   ChatMessage,
   ClientFrame,
@@ -69,12 +70,17 @@ export class ChatClient {
     this.transport.send(frame);
   }
 
-  sendMessage(chatId: string, text: string): void {
-    this.send({ type: 'send', chat_id: chatId, text });
+  sendMessage(chatId: string, text: string, attachments: Attachment[] = []): void {
+    this.send(attachments.length ? { type: 'send', chat_id: chatId, text, attachments } : { type: 'send', chat_id: chatId, text });
   }
 
   decide(chatId: string, decisions: NonEmpty<Decision>): void {
     this.send({ type: 'decide', chat_id: chatId, decisions });
+  }
+
+  /** Cancel one running tool call of a chat (its card's Cancel); the turn goes on. */
+  cancelCall(chatId: string, callId: string): void {
+    this.send({ type: 'cancel_call', chat_id: chatId, call_id: callId });
   }
 
   stop(chatId: string): void {

@@ -7,11 +7,12 @@
 import { ChatClient, RpcError } from './client';
 import * as act from './model/actions';
 import { remembers } from './model/approval';
+import { turnRefused } from './model/branches';
 import { connectionChanged } from './model/reducer';
 import { ChatState, currentChat, isBusy, lastUserText } from './model/state';
 import { ChatStore } from './model/store';
 import type { ConnectionState } from './transport';
-import { nonEmpty, type Decision, type ImportServers, type ServerFrame, type ServerSpec } from './protocol';
+import { nonEmpty, type Attachment, type Decision, type ImportServers, type NewRule, type ResourceContent, type ServerLogEntry, type RpcMethod, type RpcParams, type RpcResults, type ServerFrame, type ServerSpec } from './protocol';
 
 export interface ControllerHooks {
   /** The user opened another chat. */
@@ -22,12 +23,17 @@ export interface ControllerHooks {
   onReady?(): void;
 }
 
+/** Messages loaded when a chat opens (the newest); older pages load as the user scrolls up. */
+export const FIRST_PAGE = 60;
+export const OLDER_PAGE = 100;
+
 function message(err: unknown): string {
   return err instanceof RpcError || err instanceof Error ? err.message : String(err);
 }
 
 export class ChatController {
   private historySeq = 0;
+  private olderSeq = 0;
 
   constructor(
     readonly client: ChatClient,
@@ -51,6 +57,8 @@ export class ChatController {
       void this.refreshAll();
     } else if (frame.type === 'approval_decided' && !frame.auto && remembers(frame.decisions)) {
       void this.loadRules(); // the decisions made rules (from this client or another)
+    } else if (frame.type === 'branch_switched' && frame.chat_id === this.state.chatId) {
+      void this.reopen(frame.chat_id); // this or another tab or widget showed another version
     } else if (frame.type === 'chats_changed') {
       const { chatId, chats } = this.state;
       if (chatId && !chats.some(c => c.id === chatId)) {
@@ -96,12 +104,18 @@ export class ChatController {
     }
   }
 
+  /** Load the open chat afresh: its shown branch changed (none of its loaded messages is kept). */
+  private async reopen(chatId: string): Promise<void> {
+    this.update(s => act.selectChat(s, chatId));
+    await this.loadHistory(chatId);
+  }
+
   private async loadHistory(chatId: string): Promise<void> {
     const seq = ++this.historySeq;
     const current = () => seq === this.historySeq && chatId === this.state.chatId;
     this.update(s => act.historyLoading(s, true));
     try {
-      const page = await this.client.call('chats.history', { chat_id: chatId });
+      const page = await this.client.call('chats.history', { chat_id: chatId, limit: FIRST_PAGE });
       if (current()) {
         this.update(s => act.historyLoaded(s, page));
       }
@@ -112,6 +126,31 @@ export class ChatController {
     } finally {
       if (seq === this.historySeq) {
         this.update(s => act.historyLoading(s, false));
+      }
+    }
+  }
+
+  /** Load the page of the open chat's history before the loaded messages (the user scrolled up). */
+  async loadOlder(): Promise<void> {
+    const { chatId, historyOffset, loadingOlder, loadingHistory } = this.state;
+    if (!chatId || historyOffset <= 0 || loadingOlder || loadingHistory) {
+      return;
+    }
+    const seq = ++this.olderSeq;
+    const offset = Math.max(0, historyOffset - OLDER_PAGE);
+    this.update(s => act.loadingOlder(s, true));
+    try {
+      const page = await this.client.call('chats.history', { chat_id: chatId, offset, limit: historyOffset - offset });
+      if (seq === this.olderSeq && chatId === this.state.chatId) {
+        this.update(s => act.olderLoaded(s, page));
+      }
+    } catch (err) {
+      if (chatId === this.state.chatId) {
+        this.flash(`Could not load older messages: ${message(err)}`);
+      }
+    } finally {
+      if (seq === this.olderSeq) {
+        this.update(s => act.loadingOlder(s, false));
       }
     }
   }
@@ -154,7 +193,7 @@ export class ChatController {
   // ------------------------------------------------------------------ turns
 
   /** Send a message to the open chat (a new one when none is open); true once it was sent. */
-  async send(text: string): Promise<boolean> {
+  async send(text: string, attachments: Attachment[] = []): Promise<boolean> {
     if (!text || isBusy(this.state)) {
       return false;
     }
@@ -166,7 +205,7 @@ export class ChatController {
       return false;
     }
     try {
-      this.client.sendMessage(chatId, text);
+      this.client.sendMessage(chatId, text, attachments);
       this.update(s => act.turnRequested(act.setChatError(s, null), chatId));
       return true;
     } catch (err) {
@@ -175,10 +214,22 @@ export class ChatController {
     }
   }
 
-  /** Send the open chat's last message again (after a reply the server's crash cut short). */
-  retry(): Promise<boolean> {
-    const text = lastUserText(this.state);
-    return text ? this.send(text) : Promise.resolve(false);
+  /** Answer the open chat's last message again, as a new version (after a reply a crash cut
+   * short; the cut-short one stays as the other version: ui/branches.ts navigates them). */
+  async retry(): Promise<boolean> {
+    const chatId = this.state.chatId;
+    if (!chatId || isBusy(this.state) || !lastUserText(this.state)) {
+      return false;
+    }
+    this.update(s => act.turnRequested(act.setChatError(s, null), chatId));
+    try {
+      await this.client.call('chats.retry', { chat_id: chatId });
+      return true;
+    } catch (err) {
+      this.update(s => turnRefused(s, chatId));
+      this.flash(`Could not retry: ${message(err)}`);
+      return false;
+    }
   }
 
   stop(): void {
@@ -190,6 +241,38 @@ export class ChatController {
       this.client.stop(chatId);
     } catch (err) {
       this.flash(`Could not stop: ${message(err)}`);
+    }
+  }
+
+  /** One RPC call for a view that shows its own errors (throws when the server refuses). */
+  call<M extends RpcMethod>(method: M, params: RpcParams[M]): Promise<RpcResults[M]> {
+    return this.client.call(method, params);
+  }
+
+  /** A server's logging messages (throws when the server refuses). */
+  serverLog(name: string): Promise<ServerLogEntry[]> {
+    return this.client.call('servers.log', { name });
+  }
+
+  /** Read a resource (a tool result's resource link) and hand its contents, or why not, back. */
+  async openResource(req: { server: string; uri: string; show(result: ResourceContent[] | string): void }): Promise<void> {
+    try {
+      req.show(await this.client.call('resources.read', { server: req.server, uri: req.uri }));
+    } catch (err) {
+      req.show(`Could not open ${req.uri}: ${message(err)}`);
+    }
+  }
+
+  /** Cancel one running tool call of the open chat (its card's Cancel). */
+  cancelCall(callId: string): void {
+    const chatId = this.state.chatId;
+    if (!chatId) {
+      return;
+    }
+    try {
+      this.client.cancelCall(chatId, callId);
+    } catch (err) {
+      this.flash(`Could not cancel the tool call: ${message(err)}`);
     }
   }
 
@@ -271,6 +354,16 @@ export class ChatController {
     } catch (err) {
       this.flash(`Could not load the approval rules: ${message(err)}`);
     }
+  }
+
+  /** Add a rule of the user's (e.g. allow a server's read-only tools); the list is asked again. */
+  async addRule(rule: NewRule): Promise<void> {
+    try {
+      await this.client.call('rules.add', rule);
+    } catch (err) {
+      this.flash(`Could not add the rule: ${message(err)}`);
+    }
+    await this.loadRules();
   }
 
   /** Revoke one of the user's rules; the list is asked again either way. */

@@ -7,6 +7,10 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import { ChatClient } from './client';
 import { ChatApp } from './ui/app';
+import { savedCellSource } from './context/labCells';
+import { setCellLookup } from './context/jupyterCard';
+import { labContextSources } from './context/labSources';
+import { followNotebookChanges } from './context/liveNotebooks';
 import { WebSocketTransport } from './wsTransport';
 
 const PANEL_ID = 'mcpchat-panel';
@@ -64,6 +68,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ) => {
     const client = new ChatClient(new WebSocketTransport({ url: websocketUrl() }));
+    setCellLookup((path, index) => savedCellSource(app.serviceManager.contents, path, index));
     let initial: string | null = null;
     try {
       initial = window.localStorage.getItem(LAST_CHAT_KEY);
@@ -74,6 +79,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       client,
       initialChatId: initial,
       codeActions: { insertCode: code => insertIntoNotebook(tracker, app.shell, code) },
+      contextSources: tracker ? labContextSources(tracker) : undefined,
       onChatSelected: id => {
         try {
           if (id) {
@@ -96,6 +102,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => app.shell.activateById(PANEL_ID)
     });
     palette?.addItem({ command: 'mcpchat:open', category: 'MCP Chat' });
+    if (tracker) {
+      followNotebookChanges(client, tracker);
+      // right-click an error output: "Ask MCP Chat about this error"
+      const errorOf = labContextSources(tracker).error!;
+      app.commands.addCommand('mcpchat:ask-about-error', {
+        label: 'Ask MCP Chat about this error',
+        icon: chatIcon,
+        execute: async () => {
+          const item = await errorOf();
+          if (item) {
+            chat.attach(item, 'Why does this cell fail, and how do I fix it?');
+            app.shell.activateById(PANEL_ID);
+          }
+        }
+      });
+      app.contextMenu.addItem({ command: 'mcpchat:ask-about-error', selector: '.jp-OutputArea-child', rank: 0 });
+      palette?.addItem({ command: 'mcpchat:ask-about-error', category: 'MCP Chat' });
+    }
   }
 };
 

@@ -12,28 +12,45 @@
  */
 import type {
   ApprovalRule,
+  Branches,
+  NotebookAnswer,
   CallFrame,
+  ChatExport,
   ChatInfo,
   CreateChat,
   DecisionInput,
   DecisionOutput,
+  EditParams,
   ErrorFrame,
   HistoryPage,
   NewRule,
   ImportServers,
+  RetryParams,
+  PromptInfo,
+  PromptMessage,
+  ResourceContent,
+  ResourceList,
   ServerFrame,
+  ServerLogEntry,
   ServerSpecInput,
   ServerSpecOutput,
   ServerStatus,
   Settings,
+  SwitchParams,
   UpdateChat
 } from './generated/protocol';
 
 export type {
   AiMessageFrame,
+  ChatExport,
+  ChatUsage,
+  Usage,
+  Attachment,
   ApprovalDecidedFrame,
   ApprovalRule,
   ApprovalRequiredFrame,
+  BranchPoint,
+  Branches,
   CallFrame,
   ChatInfo,
   ChatMessage,
@@ -42,6 +59,8 @@ export type {
   CreateChat,
   DecideFrame,
   DoneFrame,
+  ElicitationAnswerFrame,
+  ElicitationRequestFrame,
   ErrorFrame,
   HistoryPage,
   ImportServers,
@@ -50,17 +69,29 @@ export type {
   PendingCall,
   PingFrame,
   PongFrame,
+  PromptInfo,
+  PromptMessage,
+  ResourceContent,
+  ResourceInfo,
+  ResourceList,
   ResultFrame,
+  SamplingAnswerFrame,
+  SamplingRequestFrame,
+  SamplingText,
   SendFrame,
   ServerFrame,
+  ServerRequestStatusFrame,
+  ServerLogEntry,
   ServersChangedFrame,
   ServerStatus,
   Settings,
   StopFrame,
   StoppedFrame,
   TokenFrame,
+  ToolAnnotations,
   ToolCall,
   ToolInfo,
+  ToolMedia,
   ToolResultFrame,
   ToolStartedFrame,
   TurnStartedFrame,
@@ -81,10 +112,12 @@ export type ReportedServerSpec = ServerSpecOutput;
 export type Transport = ServerSpecOutput['transport'];
 export type ServerState = ServerStatus['state'];
 export type RpcMethod = CallFrame['method'];
+export type ExportFormat = ChatExport['format'];
 export type ErrorCode = ErrorFrame['code'];
 
-/** The frames of a chat turn: every server frame that names a chat. */
-export type TurnEvent = Extract<ServerFrame, { chat_id: unknown }>;
+/** The frames of a chat turn: every server frame that names a chat, but a branch switch and a
+ * resource's update. */
+export type TurnEvent = Exclude<Extract<ServerFrame, { chat_id: unknown }>, { type: 'branch_switched' | 'resource_updated' }>;
 
 /** A list with at least one element (`min_length=1` in the protocol package). */
 export type NonEmpty<T> = [T, ...T[]];
@@ -102,6 +135,7 @@ export interface RpcParams {
   'chats.update': { chat_id: string } & UpdateChat;
   'chats.delete': { chat_id: string };
   'chats.history': { chat_id: string; offset?: number; limit?: number };
+  'chats.export': { chat_id: string; format: ExportFormat };
   'servers.list': NoParams;
   'servers.add': ServerSpec;
   'servers.update': { name: string; spec: ServerSpec };
@@ -112,6 +146,17 @@ export interface RpcParams {
   'rules.list': NoParams;
   'rules.add': NewRule;
   'rules.remove': { id: string };
+  'chats.retry': RetryParams;
+  'chats.edit_message': EditParams;
+  'chats.branches': { chat_id: string };
+  'chats.switch_branch': SwitchParams;
+  'notebooks.answer': NotebookAnswer;
+  'servers.roots': { name: string; roots: string[] };
+  'servers.log': { name: string };
+  'resources.list': { server: string };
+  'prompts.list': { server: string };
+  'prompts.get': { server: string; name: string; arguments?: Record<string, string> };
+  'resources.read': { server: string; uri: string };
 }
 
 /** Result type of each RPC method. */
@@ -121,6 +166,7 @@ export interface RpcResults {
   'chats.update': ChatInfo;
   'chats.delete': { deleted: string };
   'chats.history': HistoryPage;
+  'chats.export': ChatExport;
   'servers.list': ServerStatus[];
   'servers.add': ServerStatus;
   'servers.update': ServerStatus;
@@ -131,6 +177,17 @@ export interface RpcResults {
   'rules.list': ApprovalRule[];
   'rules.add': ApprovalRule;
   'rules.remove': { removed: string };
+  'chats.retry': { started: string };
+  'chats.edit_message': { started: string };
+  'chats.branches': Branches;
+  'chats.switch_branch': Branches;
+  'notebooks.answer': { answered: boolean };
+  'servers.roots': ServerStatus;
+  'servers.log': ServerLogEntry[];
+  'resources.list': ResourceList;
+  'prompts.list': PromptInfo[];
+  'prompts.get': PromptMessage[];
+  'resources.read': ResourceContent[];
 }
 
 // Both maps name exactly the methods of the protocol package: a method added there fails to compile here.

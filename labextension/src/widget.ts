@@ -1,8 +1,16 @@
 /** anywidget entry of the notebook ChatWidget (bundled by esbuild into mcpchat_ext/widget/static/widget.js). */
-import css from '../style/base.css';
+import baseCss from '../style/base.css';
+import branchesCss from '../style/branches.css';
+import contextCss from '../style/context.css';
+import mcpCss from '../style/mcp.css';
+import modelsCss from '../style/models.css';
+import serverRequestsCss from '../style/serverRequests.css';
+import transcriptCss from '../style/transcript.css';
+import { AutoTransport, serverSocketUrl } from './autoTransport';
 import { ChatClient } from './client';
 import { ChatApp } from './ui/app';
 import { CustomMessageModel, WidgetTransport } from './widgetTransport';
+import { WebSocketTransport } from './wsTransport';
 
 interface WidgetModel extends CustomMessageModel {
   get(name: string): any;
@@ -16,14 +24,37 @@ function injectStyle(): void {
   if (!document.getElementById(STYLE_ID)) {
     const style = document.createElement('style');
     style.id = STYLE_ID;
-    style.textContent = css;
+    style.textContent = [baseCss, transcriptCss, mcpCss, branchesCss, modelsCss, contextCss, serverRequestsCss].join('\n');
     document.head.append(style);
   }
 }
 
+/** The CSS height of the widget: a length (e.g. "640px", "40em", "60vh"), else the default. */
+export function widgetHeight(value: unknown): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  return /^\d+(\.\d+)?(px|em|rem|vh)$/.test(text) ? text : '520px';
+}
+
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   injectStyle();
-  const transport = new WidgetTransport(model);
+  // a fixed height (and never more): the chat scrolls inside it, the notebook does not grow. On a
+  // box of our own: `el` is the ipywidgets view's node, whose Layout view rewrites its inline
+  // style when the layout model syncs (after a reload it removed the height: the widget grew to
+  // the whole transcript)
+  const box = document.createElement('div');
+  box.className = 'mcpchat-widget';
+  const kernel = new WidgetTransport(model);
+  // inside JupyterLab the widget talks to the server's engine, like the side panel (live in both)
+  const url = model.get('transport') === 'kernel' ? null : serverSocketUrl();
+  const transport = new AutoTransport({
+    server: url ? new WebSocketTransport({ url }) : null,
+    kernel,
+    user: String(model.get('user') ?? ''),
+    onMode: (mode, why) => {
+      box.dataset.transport = mode; // which engine serves the widget, and why (for support)
+      box.dataset.transportWhy = why;
+    }
+  });
   const client = new ChatClient(transport);
   const app = new ChatApp({
     client,
@@ -33,8 +64,11 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
       model.save_changes();
     }
   });
-  el.classList.add('mcpchat-widget');
-  const setHeight = () => (el.style.height = String(model.get('height') || '520px'));
+  const setHeight = () => {
+    const height = widgetHeight(model.get('height'));
+    box.style.height = height;
+    box.style.maxHeight = height;
+  };
   setHeight();
   model.on('change:height', setHeight);
   const onChatId = () => {
@@ -44,13 +78,13 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
     }
   };
   model.on('change:chat_id', onChatId);
-  el.append(app.node);
-  transport.hello();
+  box.append(app.node);
+  el.append(box);
   return () => {
     model.off('change:height', setHeight);
     model.off('change:chat_id', onChatId);
     client.dispose();
-    app.node.remove();
+    box.remove();
   };
 }
 

@@ -68,7 +68,10 @@ describe('chat actions', () => {
       total: 1,
       offset: 0,
       pending: [pending('t1')],
-      interrupted: false
+      interrupted: false,
+      outcome: null,
+      usage: null,
+      server_requests: []
     });
     expect(s.messages.map(m => m.id)).toEqual(['u1', 'm9']);
     expect(s.pending.map(p => p.id)).toEqual(['t1']);
@@ -76,9 +79,17 @@ describe('chat actions', () => {
     expect(s.chats[0].title).toBe('loaded');
   });
 
+  it('historyLoaded keeps the server totals of the whole chat, through the page newest message', () => {
+    const usage = { input_tokens: 900, output_tokens: 90, cost: null, replies: 30, context_tokens: 120, context_window: null, sampling_tokens: 0 };
+    const page = { chat: chat('c1'), messages: [message('u1', 'user', 'q'), message('a1', 'assistant', 'x')], total: 80, offset: 78, pending: [], interrupted: false, outcome: null, usage, server_requests: [] };
+    expect(act.historyLoaded(openChat(), page).usage).toEqual({ usage, through: 'a1' });
+    expect(act.historyLoaded(openChat(), { ...page, usage: null }).usage).toBeNull();
+    expect(act.selectChat(act.historyLoaded(openChat(), page), 'c2').usage).toBeNull(); // not another chat's
+  });
+
   it('historyLoaded of a chat that is no longer open changes nothing', () => {
     const start = openChat();
-    const page = { chat: chat('c2'), messages: [message('x', 'user', 'q')], total: 1, offset: 0, pending: [], interrupted: false };
+    const page = { chat: chat('c2'), messages: [message('x', 'user', 'q')], total: 1, offset: 0, pending: [], interrupted: false, outcome: null, usage: null, server_requests: [] };
     expect(act.historyLoaded(start, page)).toBe(start);
   });
 
@@ -106,7 +117,10 @@ describe('interrupted replies', () => {
     total: 3,
     offset: 0,
     pending: [],
-    interrupted
+    interrupted,
+    outcome: null,
+    usage: null,
+    server_requests: []
   });
 
   it('historyLoaded says so; Retry sends the last user message again', () => {
@@ -118,6 +132,19 @@ describe('interrupted replies', () => {
 
   it('not while the chat runs again (the reply is streaming in)', () => {
     expect(act.historyLoaded(openChat({ running: new Set(['c1']) }), page(true)).interrupted).toBe(false);
+  });
+
+  it('the outcome the server recorded: stopped, failed (with Retry), interrupted by a restart', () => {
+    const stopped = act.historyLoaded(openChat(), { ...page(false), outcome: { kind: 'stopped', code: null, message: '', after: 'u2' } });
+    expect(stopped.notes).toEqual([{ after: 3, text: 'Stopped.', level: 'info' }]);
+    expect(stopped.interrupted).toBe(false);
+    // loaded again (a reconnect): still one note
+    expect(act.historyLoaded(stopped, { ...page(false), outcome: { kind: 'stopped', code: null, message: '', after: 'u2' } }).notes).toHaveLength(1);
+    const failed = act.historyLoaded(openChat(), { ...page(false), outcome: { kind: 'failed', code: 'model_error', message: 'rate limited', after: 'u2' } });
+    expect(failed.chatError).toEqual({ code: 'model_error', text: 'The model failed: rate limited' });
+    expect(failed.interrupted).toBe(false);
+    const restarted = act.historyLoaded(openChat(), { ...page(true), outcome: { kind: 'interrupted', code: null, message: '', after: 'u2' } });
+    expect(restarted).toMatchObject({ interrupted: true, chatError: null, notes: [] });
   });
 
   it('selectChat forgets it, and a refused decision', () => {

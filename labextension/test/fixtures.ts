@@ -3,7 +3,7 @@ import type { ChatInfo, ChatMessage, PendingCall, ServerStatus, ToolCall } from 
 import { ChatState, initialState } from '../src/model/state';
 
 export function message(id: string, role: ChatMessage['role'], content = '', extra: Partial<ChatMessage> = {}): ChatMessage {
-  return { id, role, content, tool_calls: [], tool_call_id: null, name: null, status: null, metadata: {}, ...extra };
+  return { id, role, content, tool_calls: [], tool_call_id: null, name: null, status: null, metadata: {}, usage: null, ...extra };
 }
 
 export function call(id: string, args: Record<string, unknown> = { a: 2, b: 3 }): ToolCall {
@@ -11,16 +11,16 @@ export function call(id: string, args: Record<string, unknown> = { a: 2, b: 3 })
 }
 
 export function pending(id: string): PendingCall {
-  return { ...call(id), description: 'Add two numbers', input_schema: { type: 'object' } };
+  return { ...call(id), description: 'Add two numbers', input_schema: { type: 'object' }, title: null, annotations: null };
 }
 
 export function chat(id: string, title = id, servers: string[] = []): ChatInfo {
   const at = '2026-12-01T00:00:00Z';
-  return { id, title, servers, created_at: at, updated_at: at, pending_approval: false };
+  return { id, title, servers, created_at: at, updated_at: at, pending_approval: false, model: null, model_note: null };
 }
 
 export function server(name: string, state: ServerStatus['state'] = 'ready'): ServerStatus {
-  return { name, state, error: null, tools: [], spec: null, source: 'user' };
+  return { name, state, error: null, tools: [], spec: null, source: 'user', instructions: null, notes: [], roots: [], offerings: 0 };
 }
 
 /** A welcomed state with chat `c1` open (and `c2` in the list). */

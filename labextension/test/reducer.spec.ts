@@ -44,7 +44,7 @@ describe('token', () => {
   });
 
   it('keeps the pending list and the running set when they do not change', () => {
-    const start = run(openChat(), { type: 'turn_started', chat_id: 'c1', user_message: null });
+    const start = run(openChat(), { type: 'turn_started', chat_id: 'c1', replaces: null, user_message: null });
     const s = run(start, { type: 'token', chat_id: 'c1', message_id: 'm1', text: 'x' });
     expect(s.pending).toBe(start.pending);
     expect(s.running).toBe(start.running);
@@ -55,7 +55,7 @@ describe('turn_started', () => {
   it('adds the user message, clears the chat error and marks the chat running', () => {
     const start = openChat({ chatError: { code: 'model_error', text: 'The model failed: down' } });
     const user = message('u1', 'user', 'add 2 and 3');
-    const s = run(start, { type: 'turn_started', chat_id: 'c1', user_message: user });
+    const s = run(start, { type: 'turn_started', chat_id: 'c1', replaces: null, user_message: user });
     expect(s.messages).toEqual([user]);
     expect(s.chatError).toBeNull();
     expect(isRunning(s)).toBe(true);
@@ -64,14 +64,14 @@ describe('turn_started', () => {
 
   it('without a user message (resuming after decisions) adds none', () => {
     const start = openChat({ messages: [message('u1', 'user', 'q')] });
-    const s = run(start, { type: 'turn_started', chat_id: 'c1', user_message: null });
+    const s = run(start, { type: 'turn_started', chat_id: 'c1', replaces: null, user_message: null });
     expect(s.messages).toBe(start.messages);
   });
 
   it('replaces a message it already has (same id)', () => {
     const s = run(
       openChat({ messages: [message('u1', 'user', 'old')] }),
-      { type: 'turn_started', chat_id: 'c1', user_message: message('u1', 'user', 'new') }
+      { type: 'turn_started', chat_id: 'c1', replaces: null, user_message: message('u1', 'user', 'new') }
     );
     expect(s.messages.map(m => m.content)).toEqual(['new']);
   });
@@ -81,7 +81,7 @@ describe('approvals', () => {
   const required: ServerFrame = { type: 'approval_required', chat_id: 'c1', calls: [pending('t1'), pending('t2')] };
 
   it('approval_required sets the pending calls and ends the running part of the turn', () => {
-    const s = run(openChat(), { type: 'turn_started', chat_id: 'c1', user_message: null }, required);
+    const s = run(openChat(), { type: 'turn_started', chat_id: 'c1', replaces: null, user_message: null }, required);
     expect(s.pending.map(p => p.id)).toEqual(['t1', 't2']);
     expect(s.callStatus.get('t1')).toEqual({ kind: 'pending', text: 'awaiting your approval' });
     expect(isRunning(s)).toBe(false);
@@ -143,7 +143,7 @@ describe('the end of a turn', () => {
   function streaming(): ChatState {
     return run(
       openChat(),
-      { type: 'turn_started', chat_id: 'c1', user_message: message('u1', 'user', 'hi') },
+      { type: 'turn_started', chat_id: 'c1', replaces: null, user_message: message('u1', 'user', 'hi') },
       { type: 'token', chat_id: 'c1', message_id: 'm1', text: 'Hel' }
     );
   }
@@ -204,7 +204,7 @@ describe('lists and connection', () => {
   });
 
   it('the connection is open once welcome arrived, not when the socket opened', () => {
-    const model = { name: 'demo', base_url: null, demo: true, label: 'Offline demo model' };
+    const model = { name: 'demo', base_url: null, demo: true, label: 'Offline demo model', id: 'demo', provider: 'demo', context_window: null, images: false, input_price: null, output_price: null };
     let s = connectionChanged(initialState(), 'open');
     expect(s.connection).toBe('connecting');
     s = run(s, { type: 'welcome', protocol: 1, user: 'alice', model });
@@ -227,7 +227,7 @@ it('never changes the state it is given', () => {
   const start = openChat({ messages: [message('a1', 'assistant', '', { tool_calls: [call('t1')] })] });
   const before = snapshot(start);
   const frames: ServerFrame[] = [
-    { type: 'turn_started', chat_id: 'c1', user_message: message('u1', 'user', 'q') },
+    { type: 'turn_started', chat_id: 'c1', replaces: null, user_message: message('u1', 'user', 'q') },
     { type: 'token', chat_id: 'c1', message_id: 'a1', text: 'x' },
     { type: 'approval_required', chat_id: 'c1', calls: [pending('t1')] },
     { type: 'tool_started', chat_id: 'c1', call: call('t1', { a: 0 }) },

@@ -61,9 +61,9 @@ describe('stopped', () => {
       { type: 'tool_result', chat_id: 'c1', message: done, truncated: false },
       { type: 'stopped', chat_id: 'c1' }
     );
-    expect(s.callStatus.get('t1')).toEqual({ kind: 'cancelled', text: 'cancelled' });
+    expect(s.callStatus.get('t1')).toEqual({ kind: 'cancelled', text: 'stopped' });
     expect(s.callStatus.get('t2')?.kind).toBe('running'); // its result decides what the card says
-    expect(s.callStatus.get('t3')).toEqual({ kind: 'cancelled', text: 'cancelled' });
+    expect(s.callStatus.get('t3')).toEqual({ kind: 'cancelled', text: 'stopped' });
     expect(isRunning(s)).toBe(false);
   });
 
@@ -121,6 +121,6 @@ describe('edited arguments', () => {
 });
 
 it('turn_started forgets that the last reply was interrupted', () => {
-  const s = run(openChat({ interrupted: true }), { type: 'turn_started', chat_id: 'c1', user_message: message('u2', 'user', 'q') });
+  const s = run(openChat({ interrupted: true }), { type: 'turn_started', chat_id: 'c1', replaces: null, user_message: message('u2', 'user', 'q') });
   expect(s.interrupted).toBe(false);
 });

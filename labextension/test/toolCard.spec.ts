@@ -41,8 +41,13 @@ describe('cardView', () => {
   });
 
   it('a call cancelled by Stop before its answer came', () => {
-    const v = cardView(call('t1'), undefined, { kind: 'cancelled', text: 'cancelled' });
-    expect(v).toMatchObject({ kind: 'cancelled', text: '', badges: [{ id: 'cancelled', text: 'cancelled' }] });
+    const v = cardView(call('t1'), undefined, { kind: 'cancelled', text: 'stopped' });
+    expect(v).toMatchObject({ kind: 'cancelled', text: '', badges: [{ id: 'cancelled', text: 'stopped' }] });
+  });
+
+  it('after a reload: "stopped" when Stop ended the turn, "cancelled" when only this call was', () => {
+    expect(cardView(call('t1'), result('Error', { cancelled: true, stopped: true }), undefined).badges).toEqual([{ id: 'cancelled', text: 'stopped' }]);
+    expect(cardView(call('t1'), result('Error', { cancelled: true }), undefined).badges).toEqual([{ id: 'cancelled', text: 'cancelled' }]);
   });
 
   it("an edited call shows the model's arguments and the badge once", () => {

@@ -25,9 +25,9 @@ from .toolset import Toolset
 RUNS = ("approve", "edit")
 
 
-def _verdict(policy: Policy, server: str, tool: str) -> Verdict:
+def _verdict(policy: Policy, server: str, tool: str, read_only: bool) -> Verdict:
     try:
-        return policy(server, tool)
+        return policy(server, tool, read_only)
     except Exception:  # a failing policy asks the user
         return Verdict("ask")
 
@@ -47,7 +47,9 @@ def classify(message: AIMessage, toolset: Toolset, policy: Policy) -> list[dict[
             step.update(action="unknown")
         else:
             step_call.update(server=ident[0], tool=ident[1])
-            verdict = _verdict(policy, *ident)
+            entry = toolset.by_identity(*ident)
+            notes = entry.info.annotations if entry else None
+            verdict = _verdict(policy, *ident, bool(notes and notes.claims_read_only))
             if verdict.action == "allow":
                 step.update(action="approve", auto=True, rule=verdict.rule)
             elif verdict.action == "deny":
@@ -60,10 +62,13 @@ def card(step: Mapping[str, Any], toolset: Toolset) -> dict[str, Any]:
     """The interrupt payload of one call that waits for the user: exactly what the card shows."""
     call = step["call"]
     entry = toolset.by_identity(call["server"], call["tool"])
+    notes = entry.info.annotations if entry else None
     return {
         **call,
         "description": entry.info.description if entry else "",
         "input_schema": entry.info.input_schema if entry else {},
+        "title": entry.info.title if entry else None,
+        "annotations": notes.model_dump() if notes else None,
     }
 
 
@@ -112,6 +117,8 @@ def pending_call(payload: Mapping[str, Any]) -> PendingCall:
         args=dict(payload.get("args") or {}),
         description=str(payload.get("description") or ""),
         input_schema=dict(payload.get("input_schema") or {}),
+        title=payload.get("title"),
+        annotations=payload.get("annotations"),
     )
 
 

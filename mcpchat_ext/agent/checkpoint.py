@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -169,6 +170,19 @@ class ChatSaver(AsyncSqliteSaver):
         self._remember(key, target_id, values)
         # Each caller gets its own list: the graph must not grow the cached one in place.
         return {ch: {"writes": [], "seed": _DeltaSnapshot(self._copy(values[ch]))} for ch in channels}
+
+    async def lineage(self, thread_id: str) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """Every checkpoint of the thread's root namespace: ``(id, parent id, metadata)``, without
+        loading any state (agent/branches.py builds the conversation's branches from it)."""
+        await self.setup()
+        sql = (
+            "SELECT checkpoint_id, parent_checkpoint_id, metadata FROM checkpoints "
+            "WHERE thread_id = ? AND checkpoint_ns = ''"
+        )
+        async with self.lock, self.conn.cursor() as cur:
+            await cur.execute(sql, (str(thread_id),))
+            rows = list(await cur.fetchall())
+        return [(str(cid), parent, json.loads(meta) if meta else {}) for cid, parent, meta in rows]
 
     @staticmethod
     def _copy(value: Any) -> Any:

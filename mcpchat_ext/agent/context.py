@@ -6,6 +6,9 @@ whose estimated size fits ``max_context_tokens``, cut at the start of a user tur
 result is separated from the call it answers; the current turn is always sent whole. Tokens are
 estimated as characters / 4 (text plus tool-call arguments), the rule of thumb for English text
 with OpenAI-style tokenizers: the budget should leave room for the reply and the tool schemas.
+The estimate is corrected by the endpoint's own count: ``scale`` is how many prompt tokens the
+last reply's endpoint reported per estimated one (:func:`mcpchat_ext.agent.usage.correction`),
+and a model's context window caps the budget (:func:`budget_for`).
 """
 
 from __future__ import annotations
@@ -33,14 +36,35 @@ def estimate_tokens(message: AnyMessage) -> int:
     return chars // CHARS_PER_TOKEN + OVERHEAD_TOKENS
 
 
-def fit_history(messages: Sequence[AnyMessage], max_tokens: int) -> tuple[list[AnyMessage], bool]:
+# of a model's context window, what is left for the reply when the catalog gives no max_tokens
+REPLY_SHARE = 0.25
+
+
+def budget_for(max_tokens: int, context_window: int | None, reply_tokens: int | None = None) -> int:
+    """The history budget: ``max_tokens`` (0: unlimited), capped by the model's context window
+    less room for the reply (``reply_tokens``, else a quarter of the window)."""
+    if not context_window:
+        return max_tokens
+    room = int(context_window * REPLY_SHARE)
+    if reply_tokens and reply_tokens < context_window:
+        room = reply_tokens
+    cap = max(1, context_window - room)
+    return cap if max_tokens <= 0 else min(max_tokens, cap)
+
+
+def fit_history(
+    messages: Sequence[AnyMessage], max_tokens: int, scale: float = 1.0
+) -> tuple[list[AnyMessage], bool]:
     """The newest whole turns of ``messages`` within ``max_tokens``; and whether any were left out.
 
-    ``max_tokens <= 0`` keeps everything. Walks back from the end, so the cost is proportional to
-    what is kept, not to the length of the chat.
+    ``max_tokens <= 0`` keeps everything; ``scale`` multiplies every estimate (the endpoint's
+    correction). Walks back from the end, so the cost is proportional to what is kept, not to
+    the length of the chat.
     """
     if max_tokens <= 0 or not messages:
         return list(messages), False
+    if scale != 1.0:
+        max_tokens = int(max_tokens / scale)
     # the current turn: from the last user message on (always sent)
     humans = (i for i in range(len(messages) - 1, -1, -1) if isinstance(messages[i], HumanMessage))
     last_human = next(humans, 0)

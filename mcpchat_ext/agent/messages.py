@@ -14,9 +14,10 @@ from langgraph.types import StateSnapshot
 from .. import protocol as p
 from .calls import identity, original_args
 from .streaming import message_text
+from .usage import META, reply_usage, sampling_usage
 
 # artifact flags of a tool result that history and frames carry in its metadata
-_FLAGS = ("rejected", "cancelled", "interrupted", "denied", "unknown", "invalid", "edited")
+_FLAGS = ("rejected", "cancelled", "stopped", "interrupted", "denied", "unknown", "invalid", "edited")
 
 
 def call_record(call: dict[str, Any], message: AIMessage | None = None) -> p.ToolCall:
@@ -46,12 +47,18 @@ def to_chat_message(message: BaseMessage) -> p.ChatMessage:
             meta["demo"] = True
         if rmeta.get("model_name"):
             meta["model"] = rmeta["model_name"]
+        stamp = rmeta.get(META)
+        if isinstance(stamp, dict) and stamp.get("model"):
+            meta["model_id"] = str(stamp["model"])  # the catalog id of the model that answered
+        if ((message.additional_kwargs or {}).get("mcpchat") or {}).get("stopped"):
+            meta["stopped"] = True  # a reply the user stopped: the text that had streamed
         return p.ChatMessage(
             id=mid,
             role="assistant",
             content=text,
             tool_calls=[call_record(dict(c), message) for c in message.tool_calls],
             metadata=meta,
+            usage=reply_usage(message),
         )
     if isinstance(message, ToolMessage):
         artifact = message.artifact if isinstance(message.artifact, dict) else {}
@@ -59,6 +66,8 @@ def to_chat_message(message: BaseMessage) -> p.ChatMessage:
         meta.update({flag: True for flag in _FLAGS if artifact.get(flag)})
         if artifact.get("rule"):
             meta["rule"] = str(artifact["rule"])
+        if isinstance(artifact.get("media"), list):
+            meta["media"] = artifact["media"]  # images, audio, links (mcp_servers/media.py)
         return p.ChatMessage(
             id=mid,
             role="tool",
@@ -67,10 +76,13 @@ def to_chat_message(message: BaseMessage) -> p.ChatMessage:
             name=message.name,
             status=message.status,
             metadata=meta,
+            usage=sampling_usage(message),  # what its server's sampling requests spent
         )
     if isinstance(message, SystemMessage):
         return p.ChatMessage(id=mid, role="system", content=text)
-    return p.ChatMessage(id=mid, role="user", content=text)
+    recorded = (message.additional_kwargs or {}).get("mcpchat") or {}
+    meta = {k: v for k, v in recorded.items() if k != "images"}  # (the model's copy of attached images)
+    return p.ChatMessage(id=mid, role="user", content=text, metadata=meta)
 
 
 def messages_in(state: StateSnapshot) -> list[p.ChatMessage]:

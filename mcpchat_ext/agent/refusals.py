@@ -52,5 +52,5 @@ def refusal(step: Mapping[str, Any], toolset: Toolset) -> ToolMessage:
 def cut_short(call: Mapping[str, Any], *, cancelled: bool) -> ToolMessage:
     """The answer to a call that got no result: Stop (cancelled) or a crash (interrupted)."""
     if cancelled:
-        return _answer(call, CANCELLED_TEXT, cancelled=True)
+        return _answer(call, CANCELLED_TEXT, cancelled=True, stopped=True)
     return _answer(call, INTERRUPTED_TEXT, interrupted=True)

@@ -12,7 +12,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from langchain_core.language_models import BaseChatModel
+
 from ..config import DEFAULT_MAX_TOOL_ROUNDS
+from .asks import ChatAsks
+from .catalog import ModelEntry
+from .progress import RunningCalls
 from .toolset import Toolset
 
 Action = Literal["allow", "ask", "deny"]
@@ -29,11 +34,12 @@ class Verdict:
 
 ASK = Verdict("ask")
 
-# (server, server's tool name) -> Verdict. Called inside the graph: pure, no I/O.
-Policy = Callable[[str, str], Verdict]
+# (server, server's tool name, whether the server claims the tool is read-only) -> Verdict.
+# Called inside the graph: pure, no I/O. The claim only matters to a rule made for it.
+Policy = Callable[[str, str, bool], Verdict]
 
 
-def always_ask(_server: str, _tool: str) -> Verdict:
+def always_ask(_server: str, _tool: str, _read_only: bool = False) -> Verdict:
     """The default policy: every tool call needs the user's approval."""
     return ASK
 
@@ -49,3 +55,12 @@ class TurnContext:
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
     # estimated tokens of history sent to the model (0: all; see agent/context.py)
     max_context_tokens: int = 0
+    # the chat's model (None: the graph's own) and its catalog entry (prices, context window, key)
+    model: BaseChatModel | None = None
+    model_entry: ModelEntry | None = None
+    # the model reads images: those of tool results go to it as image content (agent/tool_images)
+    accepts_images: bool = False
+    # the chat's running calls, so that one can be cancelled from its card (None: not possible)
+    running: RunningCalls | None = None
+    # the chat's open MCP server requests (elicitation, sampling) of its calls (None: declined)
+    asks: ChatAsks | None = None

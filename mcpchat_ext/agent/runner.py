@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
@@ -20,8 +20,11 @@ from langgraph.types import Command, Durability, StateSnapshot
 from .. import protocol as p
 from ..errors import Conflict, ModelError
 from .approval import check_decisions, pending_call, rule_decision
+from .branches import MARK, Fork, at_checkpoint
+from .call_asker import SERVER_REQUEST_EVENT
 from .graph import RECEIVED, AgentGraph
 from .messages import call_record, messages_in, to_chat_message
+from .progress import PROGRESS_EVENT
 from .refusals import CANCELLED_TEXT, cut_short
 from .run_context import TurnContext
 from .streaming import token_event
@@ -98,26 +101,45 @@ def unfinished(state: StateSnapshot) -> bool:
 
 
 async def settle(
-    graph: AgentGraph, thread_id: str, state: StateSnapshot | None = None, *, cancelled: bool = False
-) -> None:
+    graph: AgentGraph,
+    thread_id: str,
+    state: StateSnapshot | None = None,
+    *,
+    cancelled: bool = False,
+    partial: AIMessage | None = None,
+) -> bool:
     """Leave an unfinished thread consistent: no queued steps, every tool call answered.
 
     Used after a failure, a Stop (``cancelled``) or a crash. Tool calls without a result get an
     error ToolMessage: "cancelled by user", or "interrupted, may or may not have completed"; the
     update is applied as the agent node so the graph routes to END and the next message starts
-    cleanly. A thread paused for approval stays pending.
+    cleanly. ``partial``: the reply a Stop cut short, as far as it had streamed (kept, so that a
+    reload shows what the user saw). A thread paused for approval stays pending. True when there
+    was something to settle.
     """
     cfg = thread_config(thread_id)
     if state is None:  # ``state``: the thread's current StateSnapshot, when the caller has it
         state = await graph.aget_state(cfg)
     if not unfinished(state):
-        return
+        return False
     messages: list[AnyMessage] = list((state.values or {}).get("messages") or [])
     answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
     last_ai = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
     missing = [c for c in (last_ai.tool_calls if last_ai else []) if c["id"] not in answered]
-    answers = [cut_short(c, cancelled=cancelled) for c in missing]
+    answers: list[AnyMessage] = [cut_short(c, cancelled=cancelled) for c in missing]
+    if partial is not None:
+        answers.append(partial)
     await graph.aupdate_state(cfg, {"messages": answers, "plan": []}, as_node="agent")
+    return True
+
+
+def _partial_reply(streamed: dict[str, str], replied: set[str]) -> AIMessage | None:
+    """The reply whose tokens streamed but that never ended (Stop), as a message marked stopped."""
+    cut = [(mid, text) for mid, text in streamed.items() if mid not in replied and text]
+    if not cut:
+        return None
+    mid, text = cut[-1]
+    return AIMessage(content=text, id=mid, additional_kwargs={"mcpchat": {"stopped": True}})
 
 
 async def run_turn(
@@ -125,14 +147,20 @@ async def run_turn(
     *,
     chat_id: str,
     thread_id: str,
-    context: TurnContext,
+    context: TurnContext | Awaitable[TurnContext],
     user_text: str | None = None,
     decisions: list[p.Decision] | None = None,
     state: StateSnapshot | None = None,
+    fork: Fork | None = None,
+    user_meta: dict[str, Any] | None = None,
 ) -> AsyncIterator[p.TurnEvent]:
     """Run (or resume) a turn; yield frames until it is done or pauses for approval.
 
     Exactly one of ``user_text`` / ``decisions`` (already checked against what is pending).
+    ``context``: the run context, or an awaitable of it (it is then prepared while the user's
+    message is written: fewer round trips before the model is called).
+    ``fork``: the user message is a new version of an earlier one (a retry or an edit), written
+    as a new branch from the checkpoint before it (agent/branches.py).
     ``state``: the thread's state the caller loaded before a new message, so that a previous run
     that died without cleanup is settled first (None: the caller knows the thread is settled).
     A model failure yields an ``error`` frame with code ``model_error``; cancellation settles the
@@ -143,29 +171,51 @@ async def run_turn(
     cfg = thread_config(thread_id)
     graph_input: Any
     durability = DURABLE_STEPS if decisions is not None else AT_EXIT
+
+    async def ready() -> TurnContext:
+        return context if isinstance(context, TurnContext) else await context
+
     if decisions is not None:
         graph_input = Command(resume=[d.model_dump() for d in decisions])
+        run_context = await ready()
         yield p.TurnStartedFrame(chat_id=chat_id)
     else:
         if state is not None:
             await settle(graph, thread_id, state)  # a previous turn that died without cleanup
-        human = HumanMessage(content=user_text or "", id=str(uuid.uuid4()))  # known to clients at once
-        # durable before the model is called: a crash mid-reply keeps the user's message
-        await graph.aupdate_state(cfg, {"messages": [human], "rounds": 0, "plan": []}, as_node=RECEIVED)
+        # known to clients at once; ``user_meta`` (attachments) is recorded, never sent to the model
+        human = HumanMessage(
+            content=user_text or "", id=str(uuid.uuid4()), additional_kwargs={"mcpchat": user_meta or {}}
+        )
+        # durable before the model is called: a crash mid-reply keeps the user's message; its
+        # checkpoint names it (MARK), so that it can later be retried or edited as a branch
+        where = at_checkpoint(thread_id, fork.parent) if fork is not None else cfg
+        marked: RunnableConfig = {**where, "metadata": {MARK: human.id}}
+        write = graph.aupdate_state(marked, {"messages": [human], "rounds": 0, "plan": []}, as_node=RECEIVED)
+        run_context, _ = await asyncio.gather(ready(), write)
         graph_input = None
-        yield p.TurnStartedFrame(chat_id=chat_id, user_message=to_chat_message(human))
+        replaces = fork.replaces if fork is not None else None
+        yield p.TurnStartedFrame(chat_id=chat_id, user_message=to_chat_message(human), replaces=replaces)
     final: AIMessage | None = None
     paused: p.ApprovalRequiredFrame | None = None  # sent once the stream (and checkpoint) ends
     stream_ids: dict[str, str] = {}  # chunk id -> message id shown to the client
+    streamed: dict[str, str] = {}  # message id -> the text its token frames carried
+    replied: set[str] = set()  # ids of the replies that ended (their whole message was sent)
     try:
         async for mode, data in graph.astream(
-            graph_input, cfg, context=context, stream_mode=["custom", "updates"], durability=durability
+            graph_input, cfg, context=run_context, stream_mode=["custom", "updates"], durability=durability
         ):
             if mode == "custom":
                 if token := token_event(data):
                     key, text = token
                     mid = stream_ids.setdefault(key, key or f"ai-{len(stream_ids)}")
+                    streamed[mid] = streamed.get(mid, "") + text
                     yield p.TokenFrame(chat_id=chat_id, message_id=mid, text=text)
+                elif isinstance(data, dict) and data.get("event") == PROGRESS_EVENT:
+                    yield p.ToolProgressFrame(
+                        chat_id=chat_id, **{k: v for k, v in data.items() if k != "event"}
+                    )
+                elif isinstance(data, dict) and data.get("event") == SERVER_REQUEST_EVENT:
+                    yield data["frame"]  # an MCP server's request of a running call (call_asker.py)
                 continue
             updates: dict[str, Any] = data if isinstance(data, dict) else {}
             for node, update in updates.items():
@@ -180,6 +230,7 @@ async def run_turn(
                     for m in update.get("messages") or []:
                         if isinstance(m, AIMessage):
                             final = m
+                            replied.add(str(m.id))
                             yield p.AiMessageFrame(chat_id=chat_id, message=to_chat_message(m))
                 elif node == "approval":
                     for m in update.get("messages") or []:  # approved with edits: what runs
@@ -202,7 +253,8 @@ async def run_turn(
         yield p.ErrorFrame(code="model_error", message=str(exc), chat_id=chat_id)
         return
     except asyncio.CancelledError:
-        await asyncio.shield(settle(graph, thread_id, cancelled=True))
+        partial = _partial_reply(streamed, replied)
+        await asyncio.shield(settle(graph, thread_id, cancelled=True, partial=partial))
         raise
     except BaseException:
         await asyncio.shield(settle(graph, thread_id))

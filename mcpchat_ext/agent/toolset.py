@@ -76,7 +76,11 @@ class ToolEntry:
 class Toolset:
     """The chat's tools by model-facing name and by identity."""
 
-    def __init__(self, tools: Iterable[tuple[ToolInfo, BaseTool]]) -> None:
+    def __init__(
+        self, tools: Iterable[tuple[ToolInfo, BaseTool]], instructions: dict[str, str] | None = None
+    ) -> None:
+        """``instructions``: what each server said about using it (server name -> its text)."""
+        self.instructions = dict(instructions or {})
         pairs = list(tools)
         names = model_names((i.server, i.tool) for i, _ in pairs)
         self._by_name: dict[str, ToolEntry] = {}

@@ -79,7 +79,7 @@ def extract_args(tool: ToolSpec, clause: str, keyword_span: tuple[int, int] | No
             args[name] = _coerce(match.group(2), tool.properties[name])
             text = _blank(text, match.span())
     numeric = [n for n, s in tool.properties.items() if _schema_type(s) in ("number", "integer")]
-    numbers = list(_NUMBER.finditer(text))
+    numbers = [n for n in _NUMBER.finditer(text) if not _in_address(text, n)]
     used_spans: list[tuple[int, int]] = []
     for name in (n for n in numeric if n not in args):  # "6 sides", "sides 6", "sides of 6"
         named = _named_number(text, name, numbers)
@@ -137,6 +137,19 @@ def extract_args(tool: ToolSpec, clause: str, keyword_span: tuple[int, int] | No
             if rest:
                 args[name] = rest
     return args
+
+
+_ADDRESS = re.compile(r"://|[/@\\]|^www\.|\d+\.\d+\.\d+|[\w.-]*[A-Za-z.][\w.-]*:\d+", re.I)
+
+
+def _in_address(text: str, number: re.Match[str]) -> bool:
+    """The number is part of a URL, path, host:port or dotted address (``127.0.0.1:8000/x``)."""
+    start, end = number.span()
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return bool(_ADDRESS.search(text[start:end].strip("\"'()[]<>,;!?")))
 
 
 def _named_number(text: str, name: str, numbers: list[re.Match[str]]) -> re.Match[str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -95,6 +96,8 @@ def summarise_results(results: list[ToolMessage], messages: Sequence[BaseMessage
                 lines.append(f"The call to `{name}` failed: {content or 'no details'}.")
         elif not content:
             lines.append(f"`{name}` finished without output.")
+        elif _needs_block(content):
+            lines.append(f"`{name}` returned:\n\n{_fenced(content)}\n\n")
         else:
             end = "" if content.endswith((".", "!", "?")) else "."
             lines.append(f"`{name}` returned: {content}{end}")
@@ -103,7 +106,21 @@ def summarise_results(results: list[ToolMessage], messages: Sequence[BaseMessage
         if failed
         else "Anything else?"
     )
-    return f"{LABEL} " + " ".join(lines) + " " + closing
+    text = f"{LABEL} " + " ".join(lines)
+    # after a block the closing words are a paragraph of their own, never inside the block
+    return (text.rstrip() + "\n\n" + closing) if text.endswith("\n\n") else f"{text} {closing}"
+
+
+def _needs_block(content: str) -> bool:
+    """A result with lines or backticks is shown as a code block (markdown in it stays text)."""
+    return "\n" in content or "`" in content
+
+
+def _fenced(content: str) -> str:
+    """``content`` in a fence longer than any backtick run inside it, so nothing closes it early."""
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{content}\n{fence}"
 
 
 def _no_tool_reply(text: str, tools: list[ToolSpec]) -> str:

@@ -25,16 +25,21 @@ mcp = FastMCP(
 )
 
 
+def _number(value: float) -> int | float:
+    """A whole number as an int (2 + 3 is 5, not 5.0)."""
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+
+
 @mcp.tool()
-def add(a: float, b: float) -> float:
+def add(a: float, b: float) -> int | float:
     """Add two numbers and return the sum a + b."""
-    return a + b
+    return _number(a + b)
 
 
 @mcp.tool()
-def multiply(a: float, b: float) -> float:
+def multiply(a: float, b: float) -> int | float:
     """Multiply two numbers and return the product a * b."""
-    return a * b
+    return _number(a * b)
 
 
 @mcp.tool()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from .. import protocol as p
-from ..errors import BadRequest, ChatExtError
+from ..errors import BadRequest, ChatExtError, Conflict
 from ..incidents import incident
 from .decode import BadJSON, check_depth, decode_json
 
@@ -62,6 +62,15 @@ async def _chats_history(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     )
 
 
+async def _chats_export(s: UserWorkspace, prm: dict[str, Any]) -> Any:
+    from ..export.service import export_chat
+
+    fmt = _param(prm, "format")
+    if fmt not in ("ipynb", "md", "audit"):
+        raise BadRequest("format must be 'ipynb', 'md' or 'audit'")
+    return await export_chat(s, str(_param(prm, "chat_id")), fmt)
+
+
 async def _servers_update(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     spec = p.ServerSpec.model_validate(_param(prm, "spec"))
     return await s.servers.update(str(_param(prm, "name")), spec)
@@ -77,10 +86,42 @@ async def _settings(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     return s.settings()
 
 
+async def _servers_roots(s: UserWorkspace, prm: dict[str, Any]) -> Any:
+    roots = _param(prm, "roots")
+    if not isinstance(roots, list):
+        raise BadRequest("'roots' must be a list of absolute directory paths")
+    return await s.servers.set_roots(str(_param(prm, "name")), [str(r) for r in roots])
+
+
+async def _prompts_get(s: UserWorkspace, prm: dict[str, Any]) -> Any:
+    args = prm.get("arguments") or {}
+    if not isinstance(args, dict) or len(args) > 50:
+        raise BadRequest("'arguments' must be an object of at most 50 names and text values")
+    values = {str(k)[:200]: str(v)[:20_000] for k, v in args.items()}
+    return await s.servers.prompt(str(_param(prm, "server")), str(_param(prm, "name")), values)
+
+
 async def _rules_remove(s: UserWorkspace, prm: dict[str, Any]) -> Any:
     rule_id = str(_param(prm, "id"))
     await s.rules.remove(rule_id)
     return {"removed": rule_id}
+
+
+async def _chats_retry(s: UserWorkspace, prm: dict[str, Any]) -> Any:
+    params = p.RetryParams.model_validate(prm)
+    await s.branches.retry(params.chat_id)
+    return {"started": params.chat_id}
+
+
+async def _chats_edit(s: UserWorkspace, prm: dict[str, Any]) -> Any:
+    params = p.EditParams.model_validate(prm)
+    await s.branches.edit(params.chat_id, params.message_id, params.text)
+    return {"started": params.chat_id}
+
+
+async def _chats_switch(s: UserWorkspace, prm: dict[str, Any]) -> Any:
+    params = p.SwitchParams.model_validate(prm)
+    return await s.branches.switch(params.chat_id, params.message_id, params.index)
 
 
 RPC: dict[str, Rpc] = {
@@ -89,6 +130,7 @@ RPC: dict[str, Rpc] = {
     "chats.update": _chats_update,
     "chats.delete": _chats_delete,
     "chats.history": _chats_history,
+    "chats.export": _chats_export,
     "servers.list": lambda s, prm: s.servers.statuses(),
     "servers.add": lambda s, prm: s.servers.add(p.ServerSpec.model_validate(prm)),
     "servers.update": _servers_update,
@@ -99,6 +141,19 @@ RPC: dict[str, Rpc] = {
     "rules.list": lambda s, prm: s.rules.list(),
     "rules.add": lambda s, prm: s.rules.add(p.NewRule.model_validate(prm)),
     "rules.remove": _rules_remove,
+    "chats.retry": _chats_retry,
+    "chats.edit_message": _chats_edit,
+    "chats.branches": lambda s, prm: s.branches.branches(str(_param(prm, "chat_id"))),
+    "chats.switch_branch": _chats_switch,
+    "notebooks.answer": lambda s, prm: s.answer_notebook(p.NotebookAnswer.model_validate(prm)),
+    "resources.list": lambda s, prm: s.servers.resources(str(_param(prm, "server"))),
+    "prompts.list": lambda s, prm: s.servers.prompts(str(_param(prm, "server"))),
+    "prompts.get": _prompts_get,
+    "servers.roots": _servers_roots,
+    "servers.log": lambda s, prm: s.servers.log(str(_param(prm, "name"))),
+    "resources.read": lambda s, prm: s.servers.read_resource(
+        str(_param(prm, "server")), str(_param(prm, "uri"))
+    ),
 }
 assert set(RPC) == set(p.RPC_METHODS), "every protocol RPC method needs a handler"
 
@@ -163,9 +218,14 @@ class FrameDispatcher:
                 result = await RPC[frame.method](self.workspace, frame.params)
                 await self.send(p.ResultFrame(id=frame.id, result=p.jsonable(result)))
             elif isinstance(frame, p.SendFrame):
-                await self.workspace.turns.start(frame.chat_id, frame.text)
+                await self.workspace.turns.start(frame.chat_id, frame.text, attachments=frame.attachments)
             elif isinstance(frame, p.DecideFrame):
                 await self.workspace.turns.decide(frame.chat_id, frame.decisions)
+            elif isinstance(frame, p.CancelCallFrame):
+                chat_id = None  # (its error is not the turn's: the turn goes on)
+                await self.workspace.cancel_call(frame.chat_id, frame.call_id)
+            elif isinstance(frame, p.ElicitationAnswerFrame | p.SamplingAnswerFrame):
+                await self._answer(frame)
             elif isinstance(frame, p.StopFrame):
                 if not await self.workspace.turns.stop(frame.chat_id):
                     await self.send(p.StoppedFrame(chat_id=frame.chat_id))
@@ -179,6 +239,19 @@ class FrameDispatcher:
         except Exception as exc:
             error = incident(log, exc, f"frame {type(frame).__name__} failed")
             await self.send(p.ErrorFrame(code=error.code, message=str(error), id=frame_id, chat_id=chat_id))
+
+    async def _answer(self, frame: p.ElicitationAnswerFrame | p.SamplingAnswerFrame) -> None:
+        """An answer to a server's request: one that does not fit, or comes too late, is told to
+        this client's card (the request's other cards are not disturbed)."""
+        try:
+            await self.workspace.answer_server_request(frame)
+        except (BadRequest, Conflict) as exc:
+            status: p.ServerRequestState = "invalid" if isinstance(exc, BadRequest) else "gone"
+            await self.send(
+                p.ServerRequestStatusFrame(
+                    chat_id=frame.chat_id, request_id=frame.request_id, status=status, note=str(exc)
+                )
+            )
 
     def detach(self) -> None:
         """Stop receiving the workspace's frames, at once (an idle workspace can then be reaped)."""

@@ -55,7 +55,7 @@ class MCPChatHandler(ExtensionHandlerMixin, APIHandler):
         return engine
 
     async def workspace(self) -> UserWorkspace:
-        return await self.engine.workspace(visitor_name(self))
+        return await self.engine.workspace(visitor_name(self), visitor=self)
 
     def body(self, model: type[M]) -> M:
         return model.model_validate(decode_json(self.request.body or b"{}"))

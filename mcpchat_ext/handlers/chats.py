@@ -70,7 +70,9 @@ class ChatMessagesHandler(MCPChatHandler):
         """Send a message; answers with the turn's frames once it is done or awaits approval."""
         workspace = await self.workspace()
         body = self.body(p.SendMessage)
-        events = [f async for f in workspace.turns.stream(chat_id, text=body.text)]
+        events = [
+            f async for f in workspace.turns.stream(chat_id, text=body.text, attachments=body.attachments)
+        ]
         self.reply({"events": events})
 
 

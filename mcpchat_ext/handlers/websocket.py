@@ -63,7 +63,7 @@ class ChatWebSocketHandler(
 
         try:
             engine = self.settings["mcpchat_engine"]
-            workspace = await engine.workspace(visitor_name(self))
+            workspace = await engine.workspace(visitor_name(self), visitor=self)
         except Exception as exc:  # e.g. the data directory is unusable: say so, then close
             from ..incidents import incident
 

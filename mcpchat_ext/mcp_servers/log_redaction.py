@@ -16,6 +16,7 @@ engine installs it after importing its modules, when those loggers exist.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from ..protocol import ServerSpec
 from .redact import scrub, secret_values
@@ -24,7 +25,7 @@ from .redact import scrub, secret_values
 # and the database drivers' (their debug logs show the parameters of every statement)
 GUARDED = (
     "mcpchat_ext", "mcp", "client", "httpx", "httpcore", "langchain_mcp_adapters", "aiosqlite",
-    "sqlalchemy",
+    "sqlalchemy", "openai", "anthropic", "langchain_openai", "langchain_anthropic",
 )  # fmt: skip
 
 
@@ -41,6 +42,10 @@ class SecretLogFilter(logging.Filter):
     def remember(self, spec: ServerSpec) -> None:
         """Keep the secret values of ``spec`` out of the log from now on."""
         self._values |= secret_values(spec)
+
+    def remember_values(self, values: Iterable[str]) -> None:
+        """Keep these values (e.g. the model catalog's API keys) out of the log from now on."""
+        self._values |= {v for v in values if len(v) >= 4}
 
     def install(self) -> None:
         names = [n for n in list(logging.root.manager.loggerDict) if _guarded(n)]

@@ -52,6 +52,10 @@ def validate_spec(spec: ServerSpec) -> ServerSpec:
 
     The size limits of :mod:`.limits` come first, so an oversized spec costs nothing more."""
     check_limits(spec)
+    if spec.transport == "builtin":
+        if spec.command or spec.url or spec.args or spec.env or spec.cwd or spec.headers:
+            raise _problem(spec.name, "a built-in server takes no command, url, args, env, cwd or headers")
+        return spec
     if spec.transport == "stdio":
         if not spec.command or not spec.command.strip():
             raise _problem(spec.name, "a stdio server needs a 'command'")
@@ -166,6 +170,8 @@ def parse_claude_config(doc: dict[str, Any]) -> list[ServerSpec]:
 
 def to_connection(spec: ServerSpec) -> dict[str, Any]:
     """The langchain-mcp-adapters ``Connection`` dict of ``spec`` (for ``MultiServerMCPClient``)."""
+    if spec.transport == "builtin":
+        return {"transport": "builtin", "name": spec.name}
     if spec.transport == "stdio":
         conn: dict[str, Any] = {"transport": "stdio", "command": spec.command, "args": list(spec.args)}
         if spec.env:

@@ -11,9 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
-from mcp import McpError
+from mcp import McpError, types
 
+from ..agent.call_asker import CallAsker
+from ..agent.progress import ProgressReporter
 from ..protocol import ToolInfo
+from .media import tool_media
 from .results import cap_output, result_text
 from .worker import CallTimeout, ServerGone, ServerWorker
 
@@ -22,20 +25,21 @@ WorkerLookup = Callable[[str], Awaitable[ServerWorker]]
 
 
 def make_tool(
-    source: BaseTool,
+    source: types.Tool,
     info: ToolInfo,
     lookup: WorkerLookup,
     *,
     timeout: float,
     max_output_chars: int,
 ) -> BaseTool:
-    """A tool named like ``source`` (``<server>_<tool>``) that calls ``info.tool`` on its server."""
+    """A tool named ``info.name`` that calls ``info.tool`` (``source``) on its server."""
     server, tool = info.server, info.tool
 
     async def call(**arguments: Any) -> tuple[str, dict[str, Any]]:
         worker = await lookup(server)
+        asker = CallAsker.here()  # the server's elicitation / sampling requests reach the user
         try:
-            result = await worker.call(tool, arguments, timeout)
+            result = await worker.call(tool, arguments, timeout, ProgressReporter(), asker)
         except CallTimeout:
             raise ToolException(
                 f"tool {info.name} timed out after {timeout:g} s (the call was cancelled)"
@@ -47,15 +51,21 @@ def make_tool(
             ) from None
         except McpError as exc:
             raise ToolException(f"tool {info.name} failed: {exc.error.message}") from None
+        finally:
+            if asker is not None:
+                asker.end()  # a request still open (the call was stopped) is answered as ended
         content, truncated = cap_output(result_text(result), max_output_chars)
         if result.isError:
             raise ToolException(f"tool {info.name} reported an error: {content or 'no details'}")
-        return content, {"truncated": truncated, "server": server, "tool": tool}
+        artifact: dict[str, Any] = {"truncated": truncated, "server": server, "tool": tool}
+        if media := tool_media(result, server):
+            artifact["media"] = [m.model_dump(exclude_none=True) for m in media]
+        return content, artifact
 
     return StructuredTool(
         name=info.name,
         description=source.description or f"Tool {tool} of MCP server {server}",
-        args_schema=source.args_schema if source.args_schema is not None else {},
+        args_schema=dict(source.inputSchema or {}),
         coroutine=call,
         response_format="content_and_artifact",
         metadata={"server": server, "tool": tool},

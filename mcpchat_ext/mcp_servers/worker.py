@@ -10,18 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 import httpx
-from langchain_core.tools import BaseTool
-from langchain_mcp_adapters.tools import load_mcp_tools
 from mcp import ClientSession, McpError, types
+from mcp.shared.session import ProgressFnT
+from pydantic import AnyUrl
 
 from ..agent.toolset import model_names
 from ..protocol import ServerSpec, ServerState, ToolInfo
+from .catalog import list_tools, split_task_only, tool_info
+from .events import ServerEvents, clean_instructions
+from .inprocess import BuiltinServer
 from .redact import redact_text
+from .roots import Roots
+from .server_requests import Asker, ServerRequests
 from .specs import to_connection
+from .stderr import StderrTail
 from .transport import open_session
 
 log = logging.getLogger(__name__)
@@ -36,6 +43,10 @@ _TRANSPORT_ERRORS = (
     httpx.TransportError,
 )
 CONNECTION_CLOSED = -32000
+
+
+async def _ignore(progress: float, total: float | None, message: str | None) -> None:
+    """Every call asks for progress (a token is sent); with no one to tell, it is dropped."""
 
 
 class ServerGone(Exception):
@@ -54,9 +65,17 @@ def _leaf(exc: BaseException) -> BaseException:
     return exc
 
 
-def describe_error(exc: BaseException, spec: ServerSpec) -> str:
-    """A clear one-line message for a failure to start or use ``spec``."""
-    exc = _leaf(exc)
+def with_stderr(message: str, stderr: str) -> str:
+    """``message`` followed by the tail of the server's stderr, when it said anything."""
+    return f"{message}; its stderr ends with:\n{stderr}" if stderr else message
+
+
+def describe_error(exc: BaseException, spec: ServerSpec, stderr: str = "") -> str:
+    """A clear message for a failure to start or use ``spec`` (with the tail of its stderr)."""
+    return with_stderr(_describe(_leaf(exc), spec), stderr)
+
+
+def _describe(exc: BaseException, spec: ServerSpec) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"cannot start command {spec.command!r}: executable not found"
     if isinstance(exc, PermissionError):
@@ -79,12 +98,35 @@ def describe_error(exc: BaseException, spec: ServerSpec) -> str:
 class ServerWorker:
     """The persistent session of one server; state ``connecting`` → ``ready`` → ``error``."""
 
-    def __init__(self, spec: ServerSpec, *, health_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        spec: ServerSpec,
+        *,
+        health_interval: float | None = None,
+        on_change: Callable[[str], None] | None = None,
+        roots: list[str] | None = None,
+        builtin: BuiltinServer | None = None,
+    ) -> None:
+        """``on_change(name)``: the state changed by itself (the server crashed or went away);
+        ``builtin``: makes the server of a ``builtin`` spec (see inprocess.py)."""
         self.spec = spec
+        self.builtin = builtin
+        self._on_change = on_change
+        self._stderr = StderrTail(spec.name) if spec.transport == "stdio" else None
+        self._exited = asyncio.Event()  # the stdio process's stdout closed
+        self.events = ServerEvents()  # its logging messages; "tools changed"
+        self.roots = Roots(roots or [])
+        self.requests = ServerRequests(spec.name)  # its elicitation and sampling requests
+        self.instructions: str | None = None
+        self.capabilities: types.ServerCapabilities | None = None
+        self.notes: list[str] = []  # e.g. task-only tools, hidden from the model
+        self.version = 0  # +1 whenever its tool list was listed again
+        self.offerings = 0  # +1 whenever it said its resource or prompt list changed
+        self.events.on_offerings = self._offerings_changed
         self.health_interval = health_interval  # ping the idle session this often (None: never)
         self.state: ServerState = "connecting"
         self.error: str | None = None
-        self.tools: list[BaseTool] = []  # the adapter's tools: names, descriptions, schemas
+        self.tools: list[types.Tool] = []  # as the server lists them
         self.infos: list[ToolInfo] = []
         self._session: ClientSession | None = None
         self._started = asyncio.Event()
@@ -109,13 +151,20 @@ class ServerWorker:
 
     async def _run(self) -> None:
         try:
-            async with open_session(to_connection(self.spec)) as session:
-                await session.initialize()
-                tools = await load_mcp_tools(session, server_name=self.name, tool_name_prefix=False)
+            kwargs = {
+                **self.events.session_kwargs(),
+                **self.requests.session_kwargs(),
+                "list_roots_callback": self.roots.callback,
+            }
+            connection = {**to_connection(self.spec), "session_kwargs": kwargs}
+            async with open_session(
+                connection, stderr=self._stderr, on_exit=self._exited.set, builtin=self.builtin
+            ) as session:
+                init = await session.initialize()
+                self.instructions = clean_instructions(init.instructions)
+                self.capabilities = init.capabilities
+                await self._list_tools(session)
                 self._session = session
-                self.tools = tools
-                names = model_names((self.name, t.name) for t in tools)
-                self.infos = [self._info(t, names[(self.name, t.name)]) for t in tools]
                 self.state = "ready"
                 self.error = None
                 self._started.set()
@@ -125,13 +174,17 @@ class ServerWorker:
                 self.state = "disconnected"
         except Exception as exc:  # any failure of the server becomes its status
             if self.state != "error":
+                tail = await self._stderr.settled() if self._stderr is not None else ""
                 if self.state == "ready":
-                    self.fail(f"connection lost: {describe_error(exc, self.spec)}")
+                    self.fail(f"connection lost: {describe_error(exc, self.spec, tail)}")
+                    self._changed()
                 else:
-                    self.fail(describe_error(exc, self.spec))
+                    self.fail(describe_error(exc, self.spec, tail))
             log.info("MCP server %s ended: %s", self.name, redact_text(repr(exc), self.spec))
         finally:
             self._session = None
+            if self._stderr is not None:
+                self._stderr.close()
             if self.state in ("connecting", "ready"):
                 if self._stop.is_set():
                     self.state = "disconnected"
@@ -140,25 +193,63 @@ class ServerWorker:
             self._started.set()
             self._ended.set()
 
-    async def _watch(self) -> None:
-        """Hold the session until stopped; with a health interval, notice a dead server early."""
-        while not self._stop.is_set():
-            try:
-                await asyncio.wait_for(self._stop.wait(), self.health_interval)
-            except asyncio.TimeoutError:
-                await self.ping(min(self.health_interval or 5.0, 5.0))
+    async def _list_tools(self, session: ClientSession) -> None:
+        tools, self.notes = split_task_only(await list_tools(session))
+        names = model_names((self.name, t.name) for t in tools)
+        self.infos = [tool_info(t, self.name, names[(self.name, t.name)]) for t in tools]
+        self.tools = tools
+        self.version += 1
 
-    def _info(self, tool: BaseTool, name: str) -> ToolInfo:
-        """``name``: the tool's model-facing name among this server's tools (a chat with other
-        servers may name it differently, see agent/toolset.py)."""
-        schema = tool.args_schema if isinstance(tool.args_schema, dict) else {}
-        return ToolInfo(
-            name=name,
-            server=self.name,
-            tool=tool.name,
-            description=tool.description,
-            input_schema=schema,
-        )
+    async def _refresh(self, session: ClientSession) -> None:
+        """The server said its tools changed: list them again (without reconnecting)."""
+        self.events.refresh.clear()
+        try:
+            await asyncio.wait_for(self._list_tools(session), 30)
+        except (asyncio.TimeoutError, McpError) as exc:
+            self.events.add("warning", f"listing the changed tools failed: {describe_error(exc, self.spec)}")
+            return
+        self._changed()
+
+    async def _watch(self) -> None:
+        """Hold the session until stopped; a stdio process that exits is noticed at once (its
+        stdout closes), other servers by a ping every health interval."""
+        while not self._stop.is_set():
+            stop = asyncio.ensure_future(self._stop.wait())
+            exited = asyncio.ensure_future(self._exited.wait())
+            changed = asyncio.ensure_future(self.events.refresh.wait())
+            try:
+                done, _ = await asyncio.wait(
+                    {stop, exited, changed}, timeout=self.health_interval, return_when="FIRST_COMPLETED"
+                )
+            finally:
+                stop.cancel()
+                exited.cancel()
+                changed.cancel()
+            if self._stop.is_set():
+                return
+            if self.events.refresh.is_set() and not self._exited.is_set() and self._session is not None:
+                await self._refresh(self._session)
+                continue
+            if self._exited.is_set():
+                tail = await self._stderr.settled() if self._stderr is not None else ""
+                if self.state == "ready":
+                    self.fail(with_stderr("the server process exited", tail))
+                self._changed()  # (a call that saw the crash first marked it failed)
+                return
+            if not done and not await self.ping(min(self.health_interval or 5.0, 5.0)):
+                self._changed()
+
+    def _offerings_changed(self) -> None:
+        """Clients list resources and prompts again when they see the count change."""
+        self.offerings += 1
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            try:
+                self._on_change(self.name)
+            except Exception:  # a listener's failure is not the server's
+                log.debug("server state listener failed", exc_info=True)
 
     def fail(self, message: str) -> None:
         """Mark the server broken; the session is torn down and reconnected on next use."""
@@ -186,6 +277,8 @@ class ServerWorker:
         session = self._session
         if self.state != "ready" or session is None:
             return False
+        if self.requests.answering:  # it asked the user something: it is there, but cannot answer
+            return True
         try:
             await self._race(session.send_ping(), seconds)
         except CallTimeout:
@@ -196,9 +289,19 @@ class ServerWorker:
             return False
         return True
 
-    async def call(self, tool: str, arguments: dict[str, Any], seconds: float) -> types.CallToolResult:
+    async def call(
+        self,
+        tool: str,
+        arguments: dict[str, Any],
+        seconds: float,
+        progress: ProgressFnT | None = None,
+        asker: Asker | None = None,
+    ) -> types.CallToolResult:
         """Call ``tool``; ServerGone if the session dies, CallTimeout (request cancelled). When the
-        caller is cancelled (Stop), the server is told to cancel the request too."""
+        caller is cancelled (Stop), the server is told to cancel the request too. ``progress``
+        gets the server's progress notifications (the request carries a progress token);
+        ``asker`` brings the server's elicitation and sampling requests to the call's user (the
+        time the user takes is not counted in ``seconds``)."""
         session = self._session
         if self.state != "ready" or session is None:
             raise ServerGone(self.error or "not connected")
@@ -208,10 +311,11 @@ class ServerWorker:
             # call_tool takes the session's next request id in this same step, before its first
             # await (tests/test_private_apis.py checks this private attribute)
             sent.append(getattr(session, "_request_id", -1))
-            return await session.call_tool(tool, arguments)
+            return await session.call_tool(tool, arguments, progress_callback=progress or _ignore)
 
         try:
-            result: types.CallToolResult = await self._race(send(), seconds)
+            with self.requests.during(asker):
+                result: types.CallToolResult = await self._race(send(), seconds, asker)
             return result
         except CallTimeout:
             if sent and sent[0] >= 0:
@@ -230,12 +334,39 @@ class ServerWorker:
             self.fail(f"connection lost: {describe_error(exc, self.spec)}")
             raise ServerGone(self.error) from exc
 
-    async def _race(self, coro: Any, seconds: float) -> Any:
-        """Await ``coro`` unless the session ends first (ServerGone) or time runs out."""
+    async def read_resource(self, uri: str, seconds: float) -> types.ReadResourceResult:
+        """``resources/read`` of ``uri``; ServerGone, CallTimeout or McpError like :meth:`call`."""
+        result: types.ReadResourceResult = await self.request(lambda s: s.read_resource(AnyUrl(uri)), seconds)
+        return result
+
+    async def request(self, send: Callable[[ClientSession], Awaitable[Any]], seconds: float) -> Any:
+        """Any request on the session (``send(session)``); errors like :meth:`call`."""
+        session = self._session
+        if self.state != "ready" or session is None:
+            raise ServerGone(self.error or "not connected")
+        try:
+            return await self._race(send(session), seconds)
+        except _TRANSPORT_ERRORS as exc:
+            self.fail(f"connection lost: {describe_error(exc, self.spec)}")
+            raise ServerGone(self.error) from exc
+
+    async def _race(self, coro: Any, seconds: float, asker: Asker | None = None) -> Any:
+        """Await ``coro`` unless the session ends first (ServerGone) or time runs out (the time
+        ``asker``'s user takes to answer the server's requests does not count)."""
         call = asyncio.ensure_future(coro)
         ended = asyncio.ensure_future(self._ended.wait())
+        loop = asyncio.get_running_loop()
+        start, wait = loop.time(), seconds
         try:
-            done, _ = await asyncio.wait({call, ended}, timeout=seconds, return_when="FIRST_COMPLETED")
+            while True:
+                done, _ = await asyncio.wait({call, ended}, timeout=wait, return_when="FIRST_COMPLETED")
+                if done or asker is None:
+                    break
+                # time is up, less what the user took: wait on while they answer, or for the rest
+                left = start + seconds + asker.waited - loop.time()
+                if not asker.asking and left <= 0:
+                    break
+                wait = max(left, 1.0)
         except asyncio.CancelledError:
             call.cancel()
             ended.cancel()

@@ -12,8 +12,14 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 import mcpchat_ext.protocol as protocol
 
 # what the server sends (serialization: every field present) and what it accepts (validation)
-SENT = "ServerFrame ChatInfo HistoryPage ServerStatus Settings ApprovalRule"
-ACCEPTED = "ClientFrame ServerSpec CreateChat UpdateChat ImportServers SendMessage SubmitDecisions NewRule"
+SENT = (
+    "ServerFrame ChatInfo HistoryPage ServerStatus Settings ApprovalRule ChatExport Branches "
+    "ToolMedia ResourceContent ServerLogEntry ResourceList PromptInfo PromptMessage"
+)
+ACCEPTED = (
+    "ClientFrame ServerSpec CreateChat UpdateChat ImportServers SendMessage SubmitDecisions NewRule "
+    "RetryParams EditParams SwitchParams NotebookAnswer"
+)
 
 
 class _Schema(GenerateJsonSchema):

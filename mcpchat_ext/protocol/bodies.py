@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from .attachments import Attachments
 from .base import _Model
 from .records import Decision
 
@@ -17,11 +18,13 @@ from .records import Decision
 class CreateChat(_Model):
     title: str | None = Field(default=None, max_length=200)
     servers: list[str] | None = None  # None: all enabled servers
+    model: str | None = Field(default=None, max_length=64)  # a catalog id (None: the default)
 
 
 class UpdateChat(_Model):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     servers: list[str] | None = None
+    model: str | None = Field(default=None, min_length=1, max_length=64)  # a catalog id
 
 
 class ImportServers(_Model):
@@ -35,6 +38,7 @@ class SendMessage(_Model):
     """POST /chats/{id}/messages."""
 
     text: str = Field(min_length=1, max_length=100_000)
+    attachments: Attachments = Field(default_factory=list)
 
 
 class SubmitDecisions(_Model):

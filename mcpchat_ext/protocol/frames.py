@@ -6,8 +6,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
+from .attachments import Attachments
 from .base import PROTOCOL_VERSION, _Model
+from .branches import BranchSwitchedFrame
+from .mcp_frames import CancelCallFrame, ResourceUpdatedFrame, ToolProgressFrame
+from .notebook_frames import NotebookChangedFrame, NotebookRequestFrame
 from .records import ChatInfo, ChatMessage, Decision, ModelInfo, PendingCall, ServerStatus, ToolCall
+from .server_request_frames import (
+    ElicitationAnswerFrame,
+    ElicitationRequestFrame,
+    SamplingAnswerFrame,
+    SamplingRequestFrame,
+    ServerRequestStatusFrame,
+)
 
 # --------------------------------------------------------------------------
 # Client -> server frames
@@ -19,6 +30,7 @@ RpcMethod = Literal[
     "chats.update",  # {"chat_id", **UpdateChat} -> ChatInfo
     "chats.delete",  # {"chat_id"} -> {"deleted": chat_id}
     "chats.history",  # {"chat_id", "offset"?, "limit"?} -> HistoryPage
+    "chats.export",  # {"chat_id", "format": "ipynb" | "md" | "audit"} -> ChatExport
     "servers.list",  # {} -> list[ServerStatus]
     "servers.add",  # ServerSpec -> ServerStatus
     "servers.update",  # {"name", "spec": ServerSpec} -> ServerStatus
@@ -29,6 +41,17 @@ RpcMethod = Literal[
     "rules.list",  # {} -> list[ApprovalRule] (the administrator's first, then the user's)
     "rules.add",  # NewRule -> ApprovalRule
     "rules.remove",  # {"id"} -> {"removed": id}
+    "chats.retry",  # RetryParams -> {"started": chat_id} (the turn's frames follow)
+    "chats.edit_message",  # EditParams -> {"started": chat_id} (the turn's frames follow)
+    "chats.branches",  # {"chat_id"} -> Branches
+    "chats.switch_branch",  # SwitchParams -> Branches (then load chats.history again)
+    "notebooks.answer",  # NotebookAnswer -> {"answered": bool}  (see notebook_frames.py)
+    "servers.roots",  # {"name", "roots": [absolute paths]} -> ServerStatus (the roots it is offered)
+    "servers.log",  # {"name"} -> list[ServerLogEntry] (the server's logging messages, newest last)
+    "resources.list",  # {"server"} -> ResourceList (its resources and resource templates)
+    "prompts.list",  # {"server"} -> list[PromptInfo]
+    "prompts.get",  # {"server", "name", "arguments"?} -> list[PromptMessage]
+    "resources.read",  # {"server", "uri"} -> list[ResourceContent] (e.g. a tool result's resource link)
 ]
 RPC_METHODS: tuple[str, ...] = RpcMethod.__args__  # type: ignore[attr-defined]
 
@@ -44,6 +67,7 @@ class SendFrame(_Model):
     type: Literal["send"] = "send"
     chat_id: str
     text: str = Field(min_length=1, max_length=100_000)
+    attachments: Attachments = Field(default_factory=list)
 
 
 class DecideFrame(_Model):
@@ -62,7 +86,14 @@ class PingFrame(_Model):
 
 
 ClientFrame = Annotated[
-    CallFrame | SendFrame | DecideFrame | StopFrame | PingFrame,
+    CallFrame
+    | SendFrame
+    | DecideFrame
+    | StopFrame
+    | PingFrame
+    | CancelCallFrame
+    | ElicitationAnswerFrame
+    | SamplingAnswerFrame,
     Field(discriminator="type"),
 ]
 client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
@@ -113,6 +144,9 @@ class TurnStartedFrame(_Model):
     type: Literal["turn_started"] = "turn_started"
     chat_id: str
     user_message: ChatMessage | None = None  # None when resuming after decisions
+    # a retry or an edit: the id of the user message this one is a new version of (the client
+    # drops that message and everything after it before showing this one)
+    replaces: str | None = None
 
 
 class TokenFrame(_Model):
@@ -187,6 +221,10 @@ TurnEvent = (
     | ApprovalRequiredFrame
     | ApprovalDecidedFrame
     | ToolStartedFrame
+    | ToolProgressFrame
+    | ElicitationRequestFrame
+    | SamplingRequestFrame
+    | ServerRequestStatusFrame
     | ToolResultFrame
     | DoneFrame
     | StoppedFrame
@@ -194,7 +232,16 @@ TurnEvent = (
 )
 
 ServerFrame = Annotated[
-    WelcomeFrame | PongFrame | ResultFrame | ChatsChangedFrame | ServersChangedFrame | TurnEvent,
+    WelcomeFrame
+    | PongFrame
+    | ResultFrame
+    | ChatsChangedFrame
+    | ServersChangedFrame
+    | NotebookChangedFrame
+    | ResourceUpdatedFrame
+    | NotebookRequestFrame
+    | BranchSwitchedFrame
+    | TurnEvent,
     Field(discriminator="type"),
 ]
 server_frame_adapter: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from .base import PROTOCOL_VERSION, _Model
+from .mcp_records import ToolAnnotations
+from .server_request_frames import ElicitationRequestFrame, SamplingRequestFrame
+from .usage import ChatUsage, Usage
 
 # --------------------------------------------------------------------------
 # Domain records (appear inside frames and REST bodies)
 # --------------------------------------------------------------------------
 
-Transport = Literal["stdio", "streamable_http", "sse"]
+# builtin: a server that runs inside the Jupyter server (``jupyter``); only the administrator's
+# side offers those, users cannot add one
+Transport = Literal["stdio", "streamable_http", "sse", "builtin"]
 
 
 class ServerSpec(_Model):
@@ -40,6 +45,8 @@ class ToolInfo(_Model):
     tool: str  # the server's own tool name
     description: str = ""
     input_schema: dict[str, Any] = Field(default_factory=dict)
+    title: str | None = None  # the server's human-readable name of the tool
+    annotations: ToolAnnotations | None = None  # the server's hints (claims, see mcp_records)
 
 
 class ServerStatus(_Model):
@@ -49,6 +56,11 @@ class ServerStatus(_Model):
     tools: list[ToolInfo] = Field(default_factory=list)
     spec: ServerSpec | None = None  # secrets (env/headers values) are masked
     source: Literal["user", "catalog"] = "user"
+    # the server's instructions (its own words; added to the system prompt of chats using it)
+    instructions: str | None = None
+    notes: list[str] = Field(default_factory=list)  # e.g. tools hidden from the model, and why
+    roots: list[str] = Field(default_factory=list)  # directories offered as the client's roots
+    offerings: int = 0  # +1 whenever its resource or prompt list changed (clients list them again)
 
 
 class ChatInfo(_Model):
@@ -58,6 +70,9 @@ class ChatInfo(_Model):
     created_at: datetime
     updated_at: datetime
     pending_approval: bool = False
+    model: str | None = None  # the catalog id of the chat's model (None: the default)
+    # set when the chat's model is no longer offered and replies fall back to the default
+    model_note: str | None = None
 
 
 class ToolCall(_Model):
@@ -72,6 +87,8 @@ class ToolCall(_Model):
 class PendingCall(ToolCall):
     description: str = ""
     input_schema: dict[str, Any] = Field(default_factory=dict)
+    title: str | None = None
+    annotations: ToolAnnotations | None = None  # the server's claims: shown, never trusted
 
 
 class ChatMessage(_Model):
@@ -83,6 +100,21 @@ class ChatMessage(_Model):
     name: str | None = None  # tool name for role == "tool"
     status: Literal["success", "error"] | None = None  # for role == "tool"
     metadata: dict[str, Any] = Field(default_factory=dict)  # e.g. {"demo": true, "model": "..."}
+    # assistant: the reply's, when the endpoint reported it; tool: what the server's sampling
+    # requests during the call spent on the chat's model
+    usage: Usage | None = None
+
+
+class TurnOutcome(_Model):
+    """How the chat's last turn ended when it did not end with a reply (recorded by the server,
+    so that a reload shows it): ``stopped`` by the user (what had streamed is kept as the partial
+    reply), ``failed`` (``message``: the error the user was shown), or ``interrupted`` (the chat
+    server restarted or crashed mid-turn)."""
+
+    kind: Literal["stopped", "failed", "interrupted"]
+    code: str | None = None  # failed: the error frame's code
+    message: str = ""  # failed: the error text the user was shown (no secrets, no stack trace)
+    after: str | None = None  # the id of the chat's last message when the turn ended
 
 
 class HistoryPage(_Model):
@@ -93,6 +125,14 @@ class HistoryPage(_Model):
     pending: list[PendingCall] = Field(default_factory=list)
     # the last reply was cut short (the server stopped mid-reply): the UI offers Retry
     interrupted: bool = False
+    # how the last turn ended when it did not end with a reply (None: it did, or none ran)
+    outcome: TurnOutcome | None = None
+    usage: ChatUsage | None = None  # the whole chat's (not just this page's)
+    # the MCP servers' requests that wait for the user now (each view of the chat shows them;
+    # ``timeout``: the seconds each still waits)
+    server_requests: list[
+        Annotated[ElicitationRequestFrame | SamplingRequestFrame, Field(discriminator="type")]
+    ] = Field(default_factory=list)
 
 
 class Decision(_Model):
@@ -109,7 +149,8 @@ RuleAction = Literal["allow", "ask", "deny"]
 
 
 class NewRule(_Model):
-    """An approval rule for a server's tool (``*``: every tool of the server)."""
+    """An approval rule for a server's tool (``*``: every tool of the server; ``@read-only``:
+    every tool the server claims to be read-only, see :data:`READ_ONLY_TOOLS`)."""
 
     server: str = Field(min_length=1, max_length=64)
     tool: str = Field(default="*", min_length=1, max_length=255)
@@ -128,10 +169,17 @@ class ModelInfo(_Model):
     base_url: str | None = None
     demo: bool  # True: the offline demo model, not a real LLM
     label: str  # human readable, e.g. "Offline demo model (no API key set)"
+    id: str = ""  # the catalog id a chat picks ("demo", "env" or the administrator's own)
+    provider: str = "openai"  # openai (any OpenAI-compatible endpoint) | anthropic | demo
+    context_window: int | None = None  # tokens (None: not configured)
+    images: bool = False  # accepts images
+    input_price: float | None = None  # per million input tokens
+    output_price: float | None = None  # per million output tokens
 
 
 class Settings(_Model):
-    model: ModelInfo
+    model: ModelInfo  # the default model (new chats)
+    models: list[ModelInfo] = Field(default_factory=list)  # every model a chat may pick
     protocol: int = PROTOCOL_VERSION
     tool_timeout: float
     max_output_chars: int

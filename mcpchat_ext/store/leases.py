@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -47,6 +49,8 @@ class Leases:
         self._sessions = sessions
         self.owner = owner
         self.ttl = ttl
+        bind = sessions.kw.get("bind")
+        self._upsert = bind is not None and bind.dialect.name == "sqlite"  # (see _take_free)
 
     def _expiry(self) -> datetime:
         return datetime.now(timezone.utc) + timedelta(seconds=self.ttl)
@@ -55,6 +59,35 @@ class Leases:
         """Take the chat's lease; the turn count after this one, or None while another live
         process holds it."""
         now = datetime.now(timezone.utc)
+        if self._upsert:
+            try:
+                turns = await self._take_free(chat_id, now)
+            except OperationalError:  # another process holds the database: it may hold the chat
+                return None
+            if turns is not None:
+                return turns
+        return await self._take(chat_id, now)
+
+    async def _take_free(self, chat_id: str, now: datetime) -> int | None:
+        """The usual case in one statement (a turn start waits for every database round trip): a
+        new lease, or one that is free (this owner's, released or lapsed). None: another owner
+        holds it, maybe a process that is gone (:meth:`_take` looks)."""
+        row = sqlite_insert(RunLease).values(
+            chat_id=chat_id, owner=self.owner, expires_at=self._expiry(), turns=1
+        )
+        upsert = row.on_conflict_do_update(
+            index_elements=[RunLease.chat_id],
+            set_={
+                "owner": row.excluded.owner,
+                "expires_at": row.excluded.expires_at,
+                "turns": RunLease.turns + 1,
+            },
+            where=or_(RunLease.owner == self.owner, RunLease.expires_at < now),
+        ).returning(RunLease.turns)
+        async with self._sessions.begin() as session:
+            return await session.scalar(upsert)
+
+    async def _take(self, chat_id: str, now: datetime) -> int | None:
         try:
             async with self._sessions.begin() as session:
                 row = await session.get(RunLease, chat_id)
@@ -80,11 +113,15 @@ class Leases:
         except (IntegrityError, OperationalError):  # another process took it first (or holds the db)
             return None
 
-    async def renew(self, chat_id: str) -> None:
+    async def renew(self, chat_ids: Collection[str]) -> None:
+        """Extend the leases of ``chat_ids`` this owner holds: one statement for all of them (a
+        write per chat and interval contended with the turn starts for the database file)."""
+        if not chat_ids:
+            return
         async with self._sessions.begin() as session:
             await session.execute(
                 update(RunLease)
-                .where(RunLease.chat_id == chat_id, RunLease.owner == self.owner)
+                .where(RunLease.chat_id.in_(sorted(chat_ids)), RunLease.owner == self.owner)
                 .values(expires_at=self._expiry())
             )
 

@@ -27,6 +27,9 @@ class User(Base):
 
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the roots the user chose per MCP server (server name -> absolute directories; catalog
+    # servers too, which have no row of their own; added by store/schema.py to old files)
+    server_roots: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Chat(Base):
@@ -38,6 +41,11 @@ class Chat(Base):
     title: Mapped[str] = mapped_column(String(200))
     thread_id: Mapped[str] = mapped_column(String(64), unique=True)
     servers: Mapped[list[str]] = mapped_column(default=list)
+    # the catalog id of the chat's model (None: the default; added by store/schema.py to old files)
+    model: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # how the last turn ended when it did not end with a reply (protocol.TurnOutcome; None: it
+    # did): a reload shows it (added by store/schema.py to old files)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

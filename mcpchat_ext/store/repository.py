@@ -30,6 +30,8 @@ from .crypt import Cipher, seal, unseal
 from .faults import storage_faults, storage_guarded
 from .leases import Leases, new_owner
 from .models import ApprovalRecord, Base, Chat, MCPServer, User, utcnow
+from .outcomes import OutcomeStore
+from .roots import RootsStore
 from .rules import RuleStore
 from .schema import add_missing_columns
 from .timestamps import aware
@@ -40,6 +42,7 @@ def _chat_info(row: Chat) -> ChatInfo:
         id=row.id,
         title=row.title,
         servers=list(row.servers or []),
+        model=row.model,
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
     )
@@ -105,6 +108,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # no fsync per commit (WAL: survives a process crash, not a power loss; as the checkpointer)
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA secure_delete=ON")  # deleted or replaced values (credentials) are erased
     finally:
         cursor.close()
@@ -119,9 +124,9 @@ class Store:
         self.engine = engine
         self._cipher = cipher
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        # this process's run leases of chats (shared with other processes on the same files)
-        self.leases = Leases(self._sessions, owner=new_owner())
-        self.rules = RuleStore(self._sessions)
+        self.leases = Leases(self._sessions, owner=new_owner())  # run leases, shared by processes
+        db = self._sessions
+        self.rules, self.outcomes, self.roots = RuleStore(db), OutcomeStore(db), RootsStore(db)
 
     @property
     def storage_path(self) -> str:
@@ -144,6 +149,10 @@ class Store:
                     kwargs["poolclass"] = StaticPool
                 else:
                     await asyncio.to_thread(_make_parent_dir, database)
+            if is_sqlite:
+                # every session ends its own transaction (commit or rollback): the pool's extra
+                # rollback on each check-in was one more thread round trip per query
+                kwargs["pool_reset_on_return"] = None
             engine = create_async_engine(url, **kwargs)
             if is_sqlite:
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -188,7 +197,9 @@ class Store:
             )
             return [_chat_info(r) for r in rows]
 
-    async def create_chat(self, user: str, title: str, servers: list[str]) -> ChatInfo:
+    async def create_chat(
+        self, user: str, title: str, servers: list[str], model: str | None = None
+    ) -> ChatInfo:
         now = utcnow()
         row = Chat(
             id=uuid.uuid4().hex,
@@ -196,6 +207,7 @@ class Store:
             title=title,
             thread_id=str(uuid.uuid4()),
             servers=list(dict.fromkeys(servers)),
+            model=model,
             created_at=now,
             updated_at=now,
         )
@@ -212,6 +224,12 @@ class Store:
         async with self._sessions() as session:
             return (await self._chat(session, user, chat_id)).thread_id
 
+    async def chat_and_thread(self, user: str, chat_id: str) -> tuple[ChatInfo, str]:
+        """The chat and its thread id, in one query (a turn start needs both)."""
+        async with self._sessions() as session:
+            row = await self._chat(session, user, chat_id)
+            return _chat_info(row), row.thread_id
+
     async def update_chat(
         self,
         user: str,
@@ -219,6 +237,7 @@ class Store:
         *,
         title: str | None = None,
         servers: list[str] | None = None,
+        model: str | None = None,
     ) -> ChatInfo:
         async with self._sessions.begin() as session:
             row = await self._chat(session, user, chat_id)
@@ -226,6 +245,8 @@ class Store:
                 row.title = title
             if servers is not None:
                 row.servers = list(dict.fromkeys(servers))
+            if model is not None:
+                row.model = model
             row.updated_at = utcnow()
             await session.flush()
             return _chat_info(row)
@@ -333,6 +354,29 @@ class Store:
                     reason=decision.reason,
                     auto=auto,
                     rule=decision.rule,
+                    decided_at=utcnow(),
+                )
+            )
+
+    async def record_server_request(
+        self, user: str, chat_id: str, call_id: str, server: str, kind: str, action: str, **detail: Any
+    ) -> None:
+        """Audit the user's answer to an MCP server's own request during ``call_id`` (``kind``
+        elicitation/create, sampling/createMessage, sampling/result); ``detail``: ``request``
+        (what was asked), ``answer`` (never the values the user typed), ``reason``."""
+        async with self._sessions.begin() as session:
+            await self._chat(session, user, chat_id)
+            session.add(
+                ApprovalRecord(
+                    user=user,
+                    chat_id=chat_id,
+                    call_id=call_id,
+                    tool=kind,
+                    server=server,
+                    args=dict(detail.get("request") or {}),
+                    action=action,
+                    edited_args=detail.get("answer"),
+                    reason=detail.get("reason"),
                     decided_at=utcnow(),
                 )
             )

@@ -47,6 +47,10 @@ class UserServers:
         self.connections = connections
         self._broadcast = broadcast
         self._log_filter = log_filter
+        # one servers_changed at a time: each reads the list after the one before it was sent, so
+        # a list read before a change never arrives after the list that has it
+        self._changed_lock = asyncio.Lock()
+        connections.listen(self._server_changed)
 
     # -- specs ------------------------------------------------------------------------------
 
@@ -94,6 +98,12 @@ class UserServers:
         return self._visitors.may_run_commands
 
     def _check_visitor(self, specs: list[p.ServerSpec]) -> None:
+        for spec in specs:
+            if spec.transport == "builtin":
+                raise BadRequest(
+                    f"MCP server '{spec.name}': built-in servers come with the Jupyter server "
+                    "and cannot be added or changed"
+                )
         if self._visitors is not None:
             self._visitors.check(specs)
 
@@ -108,8 +118,13 @@ class UserServers:
     async def status(self, name: str) -> p.ServerStatus:
         return self._status(await self.spec(name))
 
+    async def _server_changed(self, name: str) -> None:
+        """A server crashed or lost its connection: every client sees it at once."""
+        await self._changed()
+
     async def _changed(self) -> None:
-        await self._broadcast(p.ServersChangedFrame(servers=await self.statuses()))
+        async with self._changed_lock:
+            await self._broadcast(p.ServersChangedFrame(servers=await self.statuses()))
 
     # -- changes ----------------------------------------------------------------------------
 
@@ -139,7 +154,9 @@ class UserServers:
     async def remove(self, name: str) -> None:
         self._guard_catalog(name)
         await self.store.remove_server(self.user, name)
+        await self.store.roots.set(self.user, name, None)
         await self.connections.disconnect(name)
+        self.connections.forget_roots(name)
         await self._changed()
 
     async def import_config(self, body: p.ImportServers) -> list[p.ServerStatus]:
@@ -185,16 +202,60 @@ class UserServers:
             raise MCPServerError(f"MCP server '{name}' is not available: {status.error}")
         return status.tools
 
+    async def _ready(self, name: str) -> None:
+        """NotFound for a server the user does not have; connects it when it is not ready."""
+        spec = await self.spec(name)
+        if not self._may_run(spec):
+            self._check_visitor([spec])
+        if self.connections.status(name).state != "ready":
+            await self.connect(name)
+
+    async def read_resource(self, name: str, uri: str) -> list[p.ResourceContent]:
+        """Read a resource of one of the user's servers (e.g. a tool result's resource link)."""
+        await self._ready(name)
+        return await self.connections.read_resource(name, uri)
+
+    async def resources(self, name: str) -> p.ResourceList:
+        await self._ready(name)
+        return await self.connections.list_resources(name)
+
+    async def prompts(self, name: str) -> list[p.PromptInfo]:
+        await self._ready(name)
+        return await self.connections.list_prompts(name)
+
+    async def prompt(self, name: str, prompt: str, arguments: dict[str, str]) -> list[p.PromptMessage]:
+        await self._ready(name)
+        return await self.connections.get_prompt(name, prompt, arguments)
+
     async def tools_for(self, chat: p.ChatInfo) -> Toolset:
         """The tools of the chat's enabled servers (connecting or reconnecting as needed)."""
-        chosen = [s for s in await self.specs() if s.name in chat.servers and s.enabled]
+        offered = await self.specs() if chat.servers else []  # (no query for a chat without servers)
+        chosen = [s for s in offered if s.name in chat.servers and s.enabled]
         specs = [s for s in chosen if self._may_run(s)]  # (a refused one shows why in its status)
         self._remember(specs)
         before = self._status_keys()
         tools = await self.connections.get_tools(specs)
         if self._status_keys() != before:  # (re)connections happened: tell the clients
             await self._changed()
-        return Toolset(tools)
+        return Toolset(tools, instructions=self.connections.instructions([s.name for s in specs]))
+
+    async def set_roots(self, name: str, roots: list[str]) -> p.ServerStatus:
+        """Offer ``roots`` (absolute directories) to the server as the client's roots."""
+        spec = await self.spec(name)  # NotFound for a server the user does not have
+        await self.connections.set_roots(name, roots)
+        await self.store.roots.set(self.user, name, self.connections.roots_of(name))
+        await self._changed()
+        return self._status(spec)
+
+    async def load_roots(self) -> None:
+        """Offer each server the roots the user chose for it (kept in the store)."""
+        self.connections.load_roots(await self.store.roots.get(self.user))
+
+    async def log(self, name: str) -> list[p.ServerLogEntry]:
+        """The server's logging messages (its current session), secrets redacted."""
+        spec = await self.spec(name)  # NotFound for a server the user does not have
+        entries = self.connections.log(name)
+        return [e.model_copy(update={"text": redact_text(e.text, spec)}) for e in entries]
 
     def _status_keys(self) -> list[tuple[str, str, str | None, int]]:
         return [(s.name, s.state, s.error, len(s.tools)) for s in self.connections.statuses()]

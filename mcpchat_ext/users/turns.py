@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from langgraph.types import StateSnapshot
@@ -21,45 +20,32 @@ from pydantic import BaseModel
 from .. import protocol as p
 from ..agent import runner
 from ..agent.approval import rule_decision
+from ..agent.branches import Fork
 from ..agent.graph import AgentGraph
 from ..agent.messages import call_record
+from ..agent.models import ModelPool, turn_model
 from ..agent.run_context import TurnContext
-from ..errors import BadRequest, ChatExtError, Conflict, NotFound
+from ..errors import BadRequest, ChatExtError, Conflict
 from ..incidents import incident
 from ..store import Store
-from .fanout import Subscriber
+from .attached_resources import AttachedResources, compose_message
+from .chat_titles import after_turn
+from .outcomes import Kind, TurnOutcomes
 from .policy import RulePolicy
 from .rules import UserRules
+from .run_lease import RunLeases
 from .servers import UserServers
+from .turn_parts import TurnHooks, TurnOptions
+from .turn_stream import TERMINAL, Begin, follow_turn
 
 log = logging.getLogger("mcpchat_ext")
 
-DEFAULT_TITLE = "New chat"
-TERMINAL = (p.DoneFrame, p.ApprovalRequiredFrame, p.StoppedFrame, p.ErrorFrame)
-BUSY_ELSEWHERE = (
-    "this chat is busy in another process (a notebook widget or the Python API on the same data "
-    "files, or another Jupyter server); wait until its reply is done and try again"
-)
+BUSY_HERE = "a reply is still being generated in this chat; stop it first"
 
 
-@dataclass(frozen=True)
-class TurnOptions:
-    """The engine's limits for every turn (from EngineConfig, where their defaults live)."""
-
-    system_prompt: str | None
-    max_tool_rounds: int
-    max_context_tokens: int
-
-
-@dataclass(frozen=True)
-class TurnHooks:
-    """How turns reach the rest of the user's workspace (passed in, never a back-reference)."""
-
-    broadcast: Callable[[BaseModel], Awaitable[None]]
-    subscribe: Callable[[Subscriber], None]
-    unsubscribe: Callable[[Subscriber], None]
-    chats_changed: Callable[[], Awaitable[None]]
-    touch: Callable[[], None]
+# A retry or an edit: (thread id, its state) -> (the message's text, where it forks)
+ForkPlan = Callable[[str, StateSnapshot], Awaitable[tuple[str, Fork]]]
+Attached = Sequence[p.Attachment]  # what the user attached to a message (see attachments.py)
 
 
 class TurnManager:
@@ -73,14 +59,22 @@ class TurnManager:
         rules: UserRules,
         options: TurnOptions,
         hooks: TurnHooks,
+        outcomes: TurnOutcomes,
+        models: ModelPool | None = None,
+        attached: AttachedResources | None = None,
     ) -> None:
+        """``attached``: reads the resources attached to a message (None: none are read)."""
         self.user = user
+        self._attached = attached
+        self._models = models  # the chat's model per turn (None: the graph's own)
         self._store = store
         self._graph = graph
         self._servers = servers
         self._rules = rules
         self._options = options
         self._hooks = hooks
+        self._outcomes = outcomes  # how turns ended (stopped, failed, interrupted), for reloads
+        self._closing = False  # the server shuts down: a turn cut short now is interrupted
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._pending: set[str] = set()
@@ -89,9 +83,7 @@ class TurnManager:
         # chats whose last turn in this process ended with a reply: nothing can be pending there,
         # so sending skips loading the whole thread state to check (one less load per turn)
         self._settled: set[str] = set()
-        # chat -> its turn count (the run lease's) after this process's last turn there
-        self._turn_counts: dict[str, int] = {}
-        self._renewals: dict[str, asyncio.Task[None]] = {}
+        self._leases = RunLeases(store.leases)
 
     def _lock(self, chat_id: str) -> asyncio.Lock:
         return self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -116,6 +108,11 @@ class TurnManager:
 
     def set_pending(self, chat_id: str, pending: bool) -> None:
         (self._pending.add if pending else self._pending.discard)(chat_id)
+
+    def created(self, chat_id: str) -> None:
+        """A chat made in this process: its first message skips loading its (empty) state."""
+        self._settled.add(chat_id)
+        self._leases.created(chat_id)
 
     def forget(self, chat_id: str) -> None:
         """Drop the bookkeeping of a deleted chat."""
@@ -145,59 +142,73 @@ class TurnManager:
                 state = await runner.load_state(self._graph, thread_id)
                 if runner.unfinished(state):
                     await runner.settle(self._graph, thread_id, state)
+                    await self._outcomes.record(chat_id, thread_id, "interrupted")
                     state = await runner.load_state(self._graph, thread_id)
             finally:
-                await self._release(chat_id)
+                await self._leases.release(chat_id)
             self._settled.discard(chat_id)
             return state
 
     # -- starting and stopping --------------------------------------------------------------
 
     async def _idle_chat(self, chat_id: str, busy: str) -> tuple[p.ChatInfo, str]:
-        """The chat and its thread id, once no turn runs in it (Conflict ``busy`` if one does).
-        Call it holding the chat's lock."""
-        chat = await self._store.get_chat(self.user, chat_id)
+        """The chat and its thread id once no turn runs there (else Conflict ``busy``); under its lock."""
+        chat, thread_id = await self._store.chat_and_thread(self.user, chat_id)
         await self._settle(chat_id)
         if self.running(chat_id):
             raise Conflict(busy)
-        return chat, await self._store.thread_id(self.user, chat_id)
+        return chat, thread_id
 
     async def _lease(self, chat_id: str) -> None:
         """Take the chat's cross-process run lease (Conflict while another process runs it)."""
-        turns = await self._store.leases.acquire(chat_id)
-        if turns is None:
-            raise Conflict(BUSY_ELSEWHERE)
-        if self._turn_counts.get(chat_id) != turns - 1:  # another process ran a turn here since
+        if await self._leases.take(chat_id):  # another process ran a turn here since
             self._settled.discard(chat_id)
-        self._turn_counts[chat_id] = turns
 
-    async def _renew_forever(self, chat_id: str) -> None:
-        leases = self._store.leases
-        while True:
-            await asyncio.sleep(leases.ttl / 3)
-            try:
-                await leases.renew(chat_id)
-            except Exception:
-                log.warning("could not renew the run lease of chat %s", chat_id, exc_info=True)
-
-    async def start(self, chat_id: str, text: str) -> asyncio.Task[None]:
-        """Start a turn for a user message; frames go to subscribers. Conflict if busy/pending."""
+    async def start(
+        self, chat_id: str, text: str, fork: ForkPlan | None = None, attachments: Attached = ()
+    ) -> asyncio.Task[None]:
+        """Start a turn for a user message; frames go to subscribers. Conflict if busy/pending.
+        ``fork``: a retry or an edit; given the thread and its state, it returns the text and the
+        branch point (agent/branches.py), decided under the chat's lock and run lease.
+        ``attachments``: context the user attached (composed into the text, recorded as meta)."""
         async with self._lock(chat_id):
-            busy = "a reply is still being generated in this chat; stop it first"
-            chat, thread_id = await self._idle_chat(chat_id, busy)
+            chat, thread_id = await self._idle_chat(chat_id, BUSY_HERE)
+            budget = self._options.max_context_tokens
+            text, meta = await compose_message(self._attached, chat_id, text, attachments, budget)
             await self._lease(chat_id)
             try:
                 state: StateSnapshot | None = None
-                if chat_id not in self._settled:
-                    try:
-                        state = await runner.check_send(self._graph, thread_id)
-                    except Conflict:
-                        self.set_pending(chat_id, True)
-                        raise
+                if chat_id not in self._settled or fork is not None:
+                    state = await self._checked(chat_id, thread_id)
+                where = None
+                if fork is not None and state is not None:
+                    text, where = await fork(thread_id, state)
             except BaseException:
-                await self._store.leases.release(chat_id)
+                await self._leases.release(chat_id)
                 raise
-            return self._spawn(chat, thread_id, user_text=text, state=state)
+            return self._spawn(chat, thread_id, user_text=text, state=state, fork=where, meta=meta)
+
+    @contextlib.asynccontextmanager
+    async def holding(self, chat_id: str) -> AsyncIterator[str]:
+        """The settled chat's thread id, held against turns in every process (lock, run lease)
+        while the body runs. Conflict while a turn runs or calls wait for approval."""
+        async with self._lock(chat_id):
+            _, thread_id = await self._idle_chat(chat_id, BUSY_HERE)
+            await self._lease(chat_id)
+            try:
+                await runner.settle(self._graph, thread_id, await self._checked(chat_id, thread_id))
+                yield thread_id
+            finally:
+                self._settled.discard(chat_id)
+                await self._leases.release(chat_id)
+
+    async def _checked(self, chat_id: str, thread_id: str) -> StateSnapshot:
+        """runner.check_send; a Conflict (calls wait for approval) marks the chat pending."""
+        try:
+            return await runner.check_send(self._graph, thread_id)
+        except Conflict:
+            self.set_pending(chat_id, True)
+            raise
 
     async def decide(self, chat_id: str, decisions: list[p.Decision]) -> asyncio.Task[None]:
         """Resume a paused turn with a decision for every pending tool call."""
@@ -207,7 +218,7 @@ class TurnManager:
             try:
                 pending = await runner.check_decide(self._graph, thread_id, decisions)
             except BaseException:
-                await self._store.leases.release(chat_id)
+                await self._leases.release(chat_id)
                 raise
             by_id = {c.id: c for c in pending}
             # the rules as they were when the user decided: a rule made by this very decision
@@ -239,6 +250,7 @@ class TurnManager:
         return True
 
     async def aclose(self) -> None:
+        self._closing = True
         for chat_id in list(self._turns):
             await self.stop(chat_id, quiet=True)
 
@@ -253,14 +265,23 @@ class TurnManager:
         decisions: list[p.Decision] | None = None,
         state: StateSnapshot | None = None,
         policy: RulePolicy | None = None,
+        fork: Fork | None = None,
+        meta: dict[str, Any] | None = None,  # recorded on the user's message (attachments)
     ) -> asyncio.Task[None]:
-        task = asyncio.create_task(
-            self._run(chat, thread_id, user_text=user_text, decisions=decisions, state=state, policy=policy),
-            name=f"mcpchat-turn-{self.user}-{chat.id}",
+        run = self._run(
+            chat,
+            thread_id,
+            user_text=user_text,
+            decisions=decisions,
+            state=state,
+            policy=policy,
+            fork=fork,
+            meta=meta,
         )
+        task = asyncio.create_task(run, name=f"mcpchat-turn-{self.user}-{chat.id}")
         self._finishing.discard(chat.id)
         self._turns[chat.id] = task
-        self._renewals[chat.id] = asyncio.create_task(self._renew_forever(chat.id))
+        self._leases.keep(chat.id)
         self._hooks.touch()
         return task
 
@@ -273,59 +294,75 @@ class TurnManager:
         decisions: list[p.Decision] | None,
         state: StateSnapshot | None,
         policy: RulePolicy | None,
+        fork: Fork | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
-        broadcast = self._hooks.broadcast
-        opts = self._options
-        chat_id = chat.id
-        try:
-            if policy is None:
-                policy = await self._rules.policy_for(chat_id)
-            context = TurnContext(
-                tools=await self._servers.tools_for(chat),
-                policy=policy,
+        broadcast, opts, chat_id = self._hooks.broadcast, self._options, chat.id
+
+        async def context() -> TurnContext:  # (run_turn writes the user's message meanwhile)
+            rules = self._rules.policy_for(chat_id) if policy is None else asyncio.sleep(0, policy)
+            chosen, tools = await asyncio.gather(rules, self._servers.tools_for(chat))
+            return TurnContext(
+                tools=tools,
+                policy=chosen,
                 before_run=lambda steps: self._audit_ruled(chat_id, steps),
                 system_prompt=opts.system_prompt,
                 max_tool_rounds=opts.max_tool_rounds,
                 max_context_tokens=opts.max_context_tokens,
+                **(await turn_model(self._models, chat.model) if self._models else {}),
+                accepts_images=opts.accepts_images,
+                running=self._hooks.calls(chat_id) if self._hooks.calls else None,
+                asks=self._hooks.asks(chat_id) if self._hooks.asks else None,
             )
+
+        try:
             async for frame in runner.run_turn(
                 self._graph,
                 chat_id=chat_id,
                 thread_id=thread_id,
-                context=context,
+                context=context(),
                 user_text=user_text,
                 decisions=decisions,
                 state=state,
+                fork=fork,
+                user_meta=meta,
             ):
                 if isinstance(frame, p.ApprovalRequiredFrame):
                     self.set_pending(chat_id, True)
+                if isinstance(frame, p.ErrorFrame):  # (the model failed) kept for a reload
+                    await self._outcomes.record(
+                        chat_id, thread_id, "failed", code=frame.code, message=frame.message
+                    )
                 if isinstance(frame, TERMINAL):
                     self._finishing.add(chat_id)
                 (self._settled.add if isinstance(frame, p.DoneFrame) else self._settled.discard)(chat_id)
                 await broadcast(frame)
         except asyncio.CancelledError:
             self._finishing.add(chat_id)
+            # recorded before a reload can ask (a shutdown cuts the turn short: interrupted)
+            kind: Kind = "interrupted" if self._closing else "stopped"
+            await asyncio.shield(self._outcomes.record(chat_id, thread_id, kind))
             await broadcast(p.StoppedFrame(chat_id=chat_id))
             raise
         except ChatExtError as exc:
             self._finishing.add(chat_id)  # a client may resend at once: no spurious Conflict
-            await broadcast(p.ErrorFrame(code=exc.code, message=str(exc), chat_id=chat_id))
+            await self._failed(p.ErrorFrame(code=exc.code, message=str(exc), chat_id=chat_id), thread_id)
         except Exception as exc:  # the client gets a log reference (or the storage fault), no details
             error = incident(log, exc, f"turn failed in chat {chat_id} of {self.user}")
             self._finishing.add(chat_id)
-            await broadcast(p.ErrorFrame(code=error.code, message=str(error), chat_id=chat_id))
+            await self._failed(p.ErrorFrame(code=error.code, message=str(error), chat_id=chat_id), thread_id)
         finally:
             self._hooks.touch()
-            if (renewal := self._renewals.pop(chat_id, None)) is not None:
-                renewal.cancel()
-            await asyncio.shield(self._release(chat_id))
-        await self._after_turn(chat, user_text)
+            await asyncio.shield(self._leases.release(chat_id))
+        await after_turn(self._store, self.user, chat, user_text, self._hooks.chats_changed)
 
-    async def _release(self, chat_id: str) -> None:
-        try:
-            await self._store.leases.release(chat_id)
-        except Exception:  # it lapses by itself (ttl)
-            log.warning("could not release the run lease of chat %s", chat_id, exc_info=True)
+    async def _failed(self, frame: p.ErrorFrame, thread_id: str) -> None:
+        """Record a failed turn (what the user is shown), then show it."""
+        if frame.chat_id:
+            await self._outcomes.record(
+                frame.chat_id, thread_id, "failed", code=frame.code, message=frame.message
+            )
+        await self._hooks.broadcast(frame)
 
     async def _audit_ruled(self, chat_id: str, steps: Sequence[dict[str, Any]]) -> None:
         """Audit what the rules decided, before any of those calls runs."""
@@ -334,55 +371,23 @@ class TurnManager:
                 self.user, chat_id, call_record(step["call"]), rule_decision(step), auto=True
             )
 
-    async def _after_turn(self, chat: p.ChatInfo, user_text: str | None) -> None:
-        try:
-            await self._store.touch_chat(self.user, chat.id)
-            if user_text and chat.title == DEFAULT_TITLE:
-                title = " ".join(user_text.split())[:60] or DEFAULT_TITLE
-                await self._store.update_chat(self.user, chat.id, title=title)
-            await self._hooks.chats_changed()
-        except NotFound:  # deleted while the turn ran
-            pass
-
     # -- streaming --------------------------------------------------------------------------
 
-    async def stream(
+    def stream(
         self,
         chat_id: str,
         *,
         text: str | None = None,
         decisions: list[p.Decision] | None = None,
+        attachments: Attached = (),
     ) -> AsyncIterator[BaseModel]:
         """Start (or resume) a turn and yield its frames until it ends or pauses for approval."""
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        if text is not None:
+            return self.follow(chat_id, lambda: self.start(chat_id, text, attachments=attachments))
+        if decisions is not None:
+            return self.follow(chat_id, lambda: self.decide(chat_id, decisions))
+        raise BadRequest("give text or decisions")
 
-        async def collect(frame: dict[str, Any]) -> None:
-            if frame.get("chat_id") == chat_id:
-                queue.put_nowait(frame)
-
-        self._hooks.subscribe(collect)
-        try:
-            if text is not None:
-                task = await self.start(chat_id, text)
-            elif decisions is not None:
-                task = await self.decide(chat_id, decisions)
-            else:
-                raise BadRequest("give text or decisions")
-            while True:
-                getter = asyncio.ensure_future(queue.get())
-                done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    frame = p.server_frame_adapter.validate_python(getter.result())
-                    yield frame
-                    if isinstance(frame, TERMINAL):
-                        # let the turn finish its bookkeeping (title, updated_at) first
-                        with contextlib.suppress(asyncio.CancelledError, Exception):
-                            await asyncio.shield(task)
-                        return
-                else:
-                    getter.cancel()
-                    while not queue.empty():
-                        yield p.server_frame_adapter.validate_python(queue.get_nowait())
-                    return
-        finally:
-            self._hooks.unsubscribe(collect)
+    def follow(self, chat_id: str, begin: Begin) -> AsyncIterator[BaseModel]:
+        """The frames of the turn ``begin`` starts in ``chat_id`` (see :func:`.turn_stream.follow_turn`)."""
+        return follow_turn(self._hooks.subscribe, self._hooks.unsubscribe, chat_id, begin)

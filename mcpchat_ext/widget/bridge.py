@@ -38,7 +38,7 @@ def _kernel_loop() -> asyncio.AbstractEventLoop:
 class CommBridge:
     """Serves one widget comm with a FrameDispatcher of ``user``'s session."""
 
-    def __init__(self, send: SendSync, *, user: str | None = None) -> None:
+    def __init__(self, send: SendSync, *, user: str | None = None, warm: bool = True) -> None:
         self._send_sync = send
         self.user = user
         self.loop = _kernel_loop()
@@ -47,7 +47,8 @@ class CommBridge:
         self._lock = asyncio.Lock()
         self._welcomed = False
         self._closed = False
-        self._spawn(self._warm_up())  # start the engine while the frontend loads
+        if warm:
+            self._spawn(self._warm_up())  # start the engine while the frontend loads
 
     # -- scheduling on the kernel loop -----------------------------------------------------
 

@@ -57,7 +57,9 @@ class Turns:
     ) -> Any:
         context = TurnContext(
             tools=toolset(self.box.tools()),
-            policy=lambda server, tool: Verdict("allow", "test rule") if self.policy(server, tool) else ASK,
+            policy=lambda server, tool, _ro=False: (
+                Verdict("allow", "test rule") if self.policy(server, tool) else ASK
+            ),
             max_tool_rounds=max_tool_rounds,
             max_context_tokens=max_context_tokens,
         )

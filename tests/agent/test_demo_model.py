@@ -245,3 +245,61 @@ def _demo_server_like_tools() -> list[BaseTool]:
 def test_demo_server_tools(text: str, expected: list[tuple[str, dict[str, Any]]]) -> None:
     reply = DemoChatModel().bind_tools(_demo_server_like_tools()).invoke([HumanMessage(text)])
     assert _calls(reply) == expected
+
+
+def _fetch_like() -> list[BaseTool]:
+    """mcp-server-fetch's schema: a URL and two integers with defaults."""
+    return [
+        _mcp_like(
+            "fetch_fetch",
+            "Fetches a URL from the internet and extracts its contents as markdown.",
+            {
+                "url": {"type": "string", "format": "uri", "title": "Url"},
+                "max_length": {"type": "integer", "default": 5000, "title": "Max Length"},
+                "start_index": {"type": "integer", "default": 0, "title": "Start Index"},
+                "raw": {"type": "boolean", "default": False, "title": "Raw"},
+            },
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fetch http://127.0.0.1:8000/page.html", {"url": "http://127.0.0.1:8000/page.html"}),
+        ("fetch https://example.com/a/2024/10/post", {"url": "https://example.com/a/2024/10/post"}),
+        ("fetch localhost:8888/api", {"url": "localhost:8888/api"}),
+        # a number outside the address still fills a number parameter
+        ("fetch http://10.0.0.2:81/x max_length=300", {"url": "http://10.0.0.2:81/x", "max_length": 300}),
+    ],
+)
+def test_numbers_in_an_address_are_not_arguments(text: str, expected: dict[str, Any]) -> None:
+    reply = DemoChatModel().bind_tools(_fetch_like()).invoke([HumanMessage(text)])
+    assert _calls(reply) == [("fetch_fetch", expected)]
+
+
+@pytest.mark.asyncio
+async def test_a_multi_line_result_is_a_closed_code_block() -> None:
+    page = "# Title\n\n```python\nprint(1)\n```\nend"
+    reply = await _model().ainvoke(_after_call(ToolMessage(page, tool_call_id="c1")))
+    text = reply.content
+    assert isinstance(text, str)
+    fence = "````"  # longer than the result's own fence, so the result cannot close it
+    assert f"{fence}text\n{page}\n{fence}" in text
+    # the closing words follow the block as their own paragraph
+    assert text.endswith(f"{fence}\n\nAnything else?")
+
+
+@pytest.mark.asyncio
+async def test_a_one_line_result_stays_inline() -> None:
+    reply = await _model().ainvoke(_after_call(ToolMessage("5", tool_call_id="c1")))
+    assert "`demo_add` returned: 5." in reply.content
+    assert "```" not in reply.content
+
+
+def test_demo_server_sums_are_whole_numbers() -> None:
+    from mcpchat_ext.demo import server
+
+    assert repr(server.add(2, 3)) == "5"
+    assert repr(server.multiply(6, 7)) == "42"
+    assert server.add(1.5, 2) == 3.5

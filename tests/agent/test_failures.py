@@ -91,7 +91,11 @@ async def test_stop_mid_stream(llm: FakeOpenAI, turns: Turns) -> None:
     seen = await start_and_cancel_when(turns, asyncio.Event(), user_text="tell me a story")
     assert "token" in types(seen) and "done" not in types(seen)
     await assert_settled(turns)
-    assert [m.role for m in await turns.history()] == ["user"]
+    # what had streamed is kept as the reply, marked stopped (a reload shows it, not a blank)
+    shown = "".join(f.text for f in seen if f.type == "token")
+    history = await turns.history()
+    assert [m.role for m in history] == ["user", "assistant"]
+    assert history[1].content == shown and history[1].metadata.get("stopped") is True
     llm.queue(text_reply("short one"))
     frames = await turns.send("shorter please")
     assert frames[-1].type == "done" and frames[-1].message.content == "short one"

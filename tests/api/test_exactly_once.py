@@ -76,6 +76,7 @@ async def test_kill_9_while_an_approved_tool_runs(
     assert await chat.pending() == []  # the started call is never offered again
     page = await client.workspace.history(chat_id)
     assert page.pending == [] and page.chat.pending_approval is False
+    assert page.outcome is not None and page.outcome.kind == "interrupted"  # recorded when settled
     answer = tool_message(page.messages, call_id)
     assert answer.content == INTERRUPTED_TEXT
     assert answer.status == "error" and answer.metadata.get("interrupted") is True
@@ -111,6 +112,7 @@ async def test_kill_9_while_a_reply_streams(
     client = await api.connect(**engine)
     page = await client.workspace.history(chat_id)
     assert page.interrupted is True  # the UI offers Retry
+    assert page.outcome is not None and page.outcome.kind == "interrupted"
     assert [(m.role, m.content) for m in page.messages] == [("user", "tell me a very long story")]
     assert page.pending == []
 
@@ -152,9 +154,12 @@ async def test_stop_while_a_tool_runs_cancels_it_on_the_server(
 
     lines = await await_line(ledger, "cancelled stopped")  # notifications/cancelled reached the tool
     assert "end stopped" not in lines
-    answer = tool_message(await chat.history(), call.id)
+    page = await client.workspace.history(chat.id)
+    answer = tool_message(page.messages, call.id)
     assert answer.content == CANCELLED_TEXT
     assert answer.status == "error" and answer.metadata.get("cancelled") is True
+    assert answer.metadata.get("stopped") is True  # its card reads "stopped", also after a reload
+    assert page.outcome is not None and page.outcome.kind == "stopped"
     assert await chat.pending() == []
     assert len(llm.requests) == 1  # the model was not called again after the Stop
 

@@ -24,7 +24,7 @@ from mcpchat_ext.agent.refusals import INTERRUPTED_TEXT
 from mcpchat_ext.store import Store
 from mcpchat_ext.store.leases import HOST, Leases
 from mcpchat_ext.store.models import RunLease
-from mcpchat_ext.users.turns import BUSY_ELSEWHERE
+from mcpchat_ext.users.run_lease import BUSY_ELSEWHERE
 from tests.api.children import start_child
 from tests.api.crash_child import config as child_config
 from tests.fakes.ledger_server import await_line, ledger_lines
@@ -232,11 +232,18 @@ async def _read_while_running_elsewhere(
     return pending, page, history
 
 
-async def test_a_call_running_elsewhere_is_not_offered_and_its_result_stays(
+async def test_a_call_running_elsewhere_is_not_offered_nor_interrupted_and_its_result_stays(
     tmp_path: Path, data_dir: Path, llm: FakeOpenAI, ledger: Path, engine: dict[str, Any]
 ) -> None:
+    # one scenario (a child process, a 6 s call), two findings: what a read while it ran showed,
+    # and what the history holds once it ended
     call, page, history = await _read_while_running_elsewhere(tmp_path, data_dir, llm, ledger, engine)
-    assert page.pending == []  # running elsewhere: nothing to decide here
+    # the read while it ran: nothing to decide here, and no "interrupted" answer written for it
+    assert page.pending == []
+    contents = [m.content for m in page.messages]
+    assert INTERRUPTED_TEXT not in contents, contents
+    assert [m.role for m in page.messages] == ["user", "assistant"]  # no answer yet: it runs
+    # once it ended: its one real result, also what the model was told
     assert [m.role for m in history] == ["user", "assistant", "tool", "assistant"], history
     answers = [m for m in history if m.role == "tool"]
     assert [(m.tool_call_id, m.status) for m in answers] == [(call["call_id"], "success")]
@@ -244,12 +251,3 @@ async def test_a_call_running_elsewhere_is_not_offered_and_its_result_stays(
     told = [m for m in llm.requests[-1]["messages"] if m["role"] == "tool"]
     assert [m["tool_call_id"] for m in told] == [call["call_id"]] and "slept 6" in str(told[0]["content"])
     assert ledger_lines(ledger) == ["start elsewhere", "end elsewhere"]
-
-
-async def test_a_history_read_elsewhere_does_not_call_a_running_call_interrupted(
-    tmp_path: Path, data_dir: Path, llm: FakeOpenAI, ledger: Path, engine: dict[str, Any]
-) -> None:
-    _, page, _ = await _read_while_running_elsewhere(tmp_path, data_dir, llm, ledger, engine)
-    contents = [m.content for m in page.messages]
-    assert INTERRUPTED_TEXT not in contents, contents
-    assert [m.role for m in page.messages] == ["user", "assistant"]  # no answer yet: it runs

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,12 +62,35 @@ class LabServer:
     def lab_url(self, path: str = "lab") -> str:
         return f"{self.url}{path}?token={self.token}"
 
+    def notebook_url(self, name: str) -> str:
+        """``name`` opened in a workspace of its own: the default workspace restores the notebooks
+        earlier tests opened (hidden tabs whose cells match the same selectors), so a test that
+        opens a notebook starts from a clean layout; a reload restores that same workspace."""
+        return self.lab_url(f"lab/workspaces/t{uuid.uuid4().hex[:12]}/tree/{name}")
+
 
 def _labextension_installed() -> bool:
     out = subprocess.run(
         [str(VENV_BIN / "jupyter"), "labextension", "list"], capture_output=True, text=True, timeout=60
     )
     return "mcpchat-ext" in (out.stdout + out.stderr)
+
+
+def _this_checkouts_build() -> str | None:
+    """A data dir whose ``labextensions/mcpchat-ext`` is this checkout's own build, first on JUPYTER_PATH.
+
+    JupyterLab takes the first extension of a name it finds, so a git worktree's browser tests load that
+    worktree's build, not whatever checkout the virtual environment's share dir links to.
+    """
+    built = REPO_ROOT / "mcpchat_ext" / "labextension"
+    if not (built / "package.json").exists():
+        return None
+    link = ARTIFACTS.parent / "jupyter-path" / "labextensions" / "mcpchat-ext"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not (link.is_symlink() and link.resolve() == built.resolve()):
+        link.unlink(missing_ok=True)
+        link.symlink_to(built)
+    return str(link.parent.parent)
 
 
 @contextlib.contextmanager
@@ -88,6 +112,7 @@ def run_lab(root: Path, extra_env: dict[str, str] | None = None) -> Iterator[Lab
     notification.parent.mkdir(parents=True)
     notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (_this_checkouts_build(), env.get("JUPYTER_PATH")) if p)
     env.update(extra_env or {})
     log = root / "jupyter.log"
     cmd = [
@@ -188,7 +213,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
 
 
 class Steps:
-    """Numbered screenshots of one test."""
+    """Numbered screenshots of one test: each step's with ``MCPCHAT_TEST_SHOTS=1`` (a screenshot
+    costs a fifth of a second on a loaded 2-core machine, and a run takes hundreds), the last
+    one of a failed test always."""
 
     def __init__(self, page: Any, name: str) -> None:
         self.page = page
@@ -196,9 +223,12 @@ class Steps:
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.n = 0
+        self.every_step = os.environ.get("MCPCHAT_TEST_SHOTS") == "1"
 
-    def shot(self, label: str) -> None:
+    def shot(self, label: str, *, always: bool = False) -> None:
         self.n += 1
+        if not (always or self.every_step):
+            return
         try:
             self.page.screenshot(path=str(self.dir / f"{self.n:02d}-{label}.png"), full_page=False)
         except Exception:  # a screenshot must never fail the test
@@ -219,6 +249,6 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     finally:
         rep = getattr(request.node, "rep_call", None)
         if rep is not None and rep.failed:
-            pg.steps.shot("FAILED")
+            pg.steps.shot("FAILED", always=True)
             (pg.steps.dir / "console.log").write_text("\n".join(console))
         context.close()

@@ -15,7 +15,8 @@ class ChatPanel:
     def __init__(self, page: Any, lab: LabServer) -> None:
         self.page = page
         self.lab = lab
-        self.root = page.locator(tid("mcpchat"))
+        # the side panel's chat (a notebook restored in the workspace may show a ChatWidget too)
+        self.root = page.locator(f"#mcpchat-panel {tid('mcpchat')}")
 
     def open_lab(self) -> None:
         self.page.goto(self.lab.lab_url(), wait_until="domcontentloaded")
@@ -41,7 +42,7 @@ class ChatPanel:
         self.root.wait_for(state="visible")
         # connected (the server said welcome) and the chat list and history are loaded
         self.page.wait_for_function(
-            "() => { const d = document.querySelector('[data-testid=mcpchat]')?.dataset;"
+            "() => { const d = document.querySelector('#mcpchat-panel [data-testid=mcpchat]')?.dataset;"
             " return d?.connection === 'open' && d?.ready === 'true'; }",
             timeout=90_000,
         )
@@ -86,6 +87,6 @@ class ChatPanel:
 
     def wait_idle(self, timeout: float = 60_000) -> None:
         self.page.wait_for_function(
-            "() => document.querySelector('[data-testid=mcpchat]').dataset.running === 'false'",
+            "() => document.querySelector('#mcpchat-panel [data-testid=mcpchat]').dataset.running === 'false'",
             timeout=timeout,
         )

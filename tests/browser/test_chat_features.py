@@ -34,7 +34,7 @@ def test_edit_a_call_with_the_schema_form(page: Any, chat: ChatPanel) -> None:
     expect(b).to_have_value("3")
     b.fill("40")
     page.steps.shot("editing")
-    chat.t("submit-decisions").click()
+    card.locator(tid("edit-run")).click()
     expect(chat.t("tool-result").first).to_contain_text("42", timeout=60_000)
     chat.wait_idle()
     expect(chat.t("tool-call").first.locator(tid("tool-args"))).to_contain_text('"b": 40')

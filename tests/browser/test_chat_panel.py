@@ -35,8 +35,7 @@ def test_approve_reject_and_reload(page: Any, lab_server: LabServer) -> None:
     assert '"a": 2' in args and '"b": 3' in args
     expect(chat.t("send")).to_be_disabled()  # decide first
     page.steps.shot("approval-required")
-    card.locator(tid("approve")).click()
-    chat.t("submit-decisions").click()
+    card.locator(tid("approve")).click()  # one click decides and sends
     result = chat.t("tool-result").first
     expect(result).to_contain_text("5", timeout=60_000)
     chat.wait_idle()
@@ -49,10 +48,9 @@ def test_approve_reject_and_reload(page: Any, lab_server: LabServer) -> None:
     chat.send("add 10 and 20")
     card = chat.t("approval-card")
     expect(card).to_have_count(1, timeout=60_000)
-    card.locator(tid("reject")).click()
     card.locator(tid("reject-reason")).fill("numbers are secret")
     page.steps.shot("rejecting")
-    chat.t("submit-decisions").click()
+    card.locator(tid("reject")).click()
     chat.wait_idle()
     rejected = chat.root.locator(f'{tid("tool-result")}[data-status="error"]')
     expect(rejected).to_have_count(1, timeout=60_000)
@@ -92,7 +90,7 @@ def test_pending_approval_survives_a_reload(page: Any, lab_server: LabServer) ->
     expect(card).to_have_count(1, timeout=30_000)
     expect(card.locator(tid("tool-name"))).to_have_text("multiply")
     page.steps.shot("pending-after-reload")
-    chat.t("approve-all").click()
+    card.locator(tid("approve")).click()
     expect(chat.t("tool-result").last).to_contain_text("42", timeout=60_000)
     chat.wait_idle()
     page.steps.shot("approved-after-reload")

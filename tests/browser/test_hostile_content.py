@@ -35,7 +35,17 @@ FORBIDDEN = (
     " svg, math, video, audio, source, picture, canvas, template"
 )
 # the only buttons / test ids inside rendered content are the ones our code adds
-OWN_TESTIDS = {"remote-image", "link-host", "code-copy", "code-insert", "loaded-image"}
+OWN_TESTIDS = {
+    "remote-image",
+    "link-host",
+    "code-copy",
+    "code-insert",
+    "loaded-image",
+    # the MCP annotation badges and the read-only rule button (ui/annotations.ts)
+    "tool-badges",
+    "tool-title",
+    "allow-read-only",
+}
 OWN_CLASSES = {
     "mcpchat-code",
     "mcpchat-code-bar",
@@ -44,6 +54,23 @@ OWN_CLASSES = {
     "mcpchat-remote-image",
     "mcpchat-link-host",
     "mcpchat-blocked-image",
+    # the markdown renderer's own wrappers (markdown.ts, render/math.ts)
+    "mcpchat-md-block",
+    "mcpchat-math",
+    "mcpchat-math-display",
+    "mcpchat-math-source",
+    # the MCP annotation badges (the server's claims, as text) and our buttons (ui/annotations.ts)
+    "mcpchat-tool-hints",
+    "mcpchat-badges",
+    "mcpchat-badge",
+    "mcpchat-badge-read-only",
+    "mcpchat-badge-destructive",
+    "mcpchat-badge-open-world",
+    "mcpchat-badge-idempotent",
+    "mcpchat-badge-conflict",
+    "mcpchat-tool-title",
+    "mcpchat-btn",
+    "mcpchat-small",
 }
 SETTLE_MS = 1500  # time for lazy loads (images, styles, iframes) to be requested after a render
 
@@ -236,10 +263,8 @@ def test_style_in_a_reply_cannot_hide_or_relabel_the_approval_card(
     expect(chat.t("message-assistant").last).to_contain_text("Let me check that for you", timeout=30_000)
     page.steps.shot("approval-under-attack")
 
-    for name in ("approve", "edit", "reject"):
+    for name in ("approve", "edit", "reject", "reject-reason"):
         expect(card.locator(tid(name))).to_be_visible()
-    for name in ("approve-all", "reject-all", "submit-decisions"):
-        expect(chat.t(name)).to_be_visible()
     name_el = card.locator(tid("tool-name"))
     expect(name_el).to_have_text("add")
     expect(card.locator(tid("tool-server"))).to_have_text("demo")
@@ -264,7 +289,6 @@ def test_style_in_a_reply_cannot_hide_or_relabel_the_approval_card(
     assert on_top, "something covers the Approve button"
 
     approve.click()
-    chat.t("submit-decisions").click()
     expect(chat.t("tool-result").first).to_contain_text("5", timeout=60_000)
     chat.wait_idle()
     assert attacker.seen() == []

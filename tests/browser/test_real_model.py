@@ -46,7 +46,7 @@ def test_code_block_copy_and_insert_into_notebook(page: Any, chat: ChatPanel, ll
 
     expect(chat.t("model-badge")).to_have_text("fake-model")
     (llm_lab.lab.root / "target.ipynb").write_text(json.dumps(NOTEBOOK))
-    page.goto(llm_lab.lab.lab_url("lab/tree/target.ipynb"), wait_until="domcontentloaded")
+    page.goto(llm_lab.lab.notebook_url("target.ipynb"), wait_until="domcontentloaded")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
     chat.open_panel()
     chat.new_chat()

@@ -49,12 +49,13 @@ class HttpServer:
                 self.process.wait(10)
 
 
-def _serve() -> None:
+def _serve(module: str = "tests.fakes.mcp_stdio_server") -> None:
+    import importlib
+
     import anyio
     import uvicorn
 
-    from tests.fakes.mcp_stdio_server import build_server
-
+    build_server = importlib.import_module(module).build_server
     mcp = build_server("fake-http")
     app = mcp.streamable_http_app()  # /mcp; its lifespan runs the session manager
     app.router.routes.extend(mcp.sse_app().routes)  # /sse and /messages/
@@ -66,11 +67,11 @@ def _serve() -> None:
     anyio.run(lambda: server.serve(sockets=[sock]))
 
 
-def start_http_server(timeout: float = 30.0) -> HttpServer:
-    """Start the server in a subprocess and wait until it answers HTTP."""
+def start_http_server(timeout: float = 30.0, module: str = "tests.fakes.mcp_stdio_server") -> HttpServer:
+    """Start the server (``module``'s ``build_server``) in a subprocess; wait until it answers."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.mcp_http_server"],
+        [sys.executable, "-m", "tests.fakes.mcp_http_server", module],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -94,8 +95,8 @@ def start_http_server(timeout: float = 30.0) -> HttpServer:
 
 
 @contextlib.contextmanager
-def running_http_server() -> Iterator[HttpServer]:
-    server = start_http_server()
+def running_http_server(module: str = "tests.fakes.mcp_stdio_server") -> Iterator[HttpServer]:
+    server = start_http_server(module=module)
     try:
         yield server
     finally:
@@ -103,4 +104,4 @@ def running_http_server() -> Iterator[HttpServer]:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(*sys.argv[1:2])

@@ -129,6 +129,10 @@ class FakeOpenAI:
                 return self._failures.popleft()
             if self._replies:
                 return self._replies.popleft()
+        return self.default_reply(body)
+
+    def default_reply(self, body: dict[str, Any]) -> Reply:
+        """The unscripted answer to ``body`` (a fake of another wire format overrides it)."""
         return default_reply(body)
 
     # ---- HTTP --------------------------------------------------------------

@@ -68,8 +68,8 @@ async def test_demo_server(manager: MCPConnectionManager) -> None:
     )
     assert all(len(t.description) > 15 for t in infos.values())
     tools = by_name(await manager.get_tools([spec]))
-    assert (await call(tools["demo_add"], a=2, b=3)).content == "5.0"
-    assert (await call(tools["demo_multiply"], a=4, b=2.5)).content == "10.0"
+    assert (await call(tools["demo_add"], a=2, b=3)).content == "5"
+    assert (await call(tools["demo_multiply"], a=4, b=2.5)).content == "10"
     counts = json.loads(str((await call(tools["demo_word_count"], text="one two\nthree")).content))
     assert counts == {"words": 3, "characters": 13, "lines": 2}
     now = str((await call(tools["demo_current_time"], timezone="Asia/Tokyo")).content)

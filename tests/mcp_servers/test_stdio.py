@@ -179,7 +179,9 @@ async def test_idle_crash_shows_in_status(fake_spec: ServerSpec) -> None:
             await asyncio.sleep(0.05)
         status = mgr.status("fake")
         assert status.state == "error"
-        assert status.error and ("connection lost" in status.error or "stopped answering" in status.error)
+        assert status.error and any(
+            w in status.error for w in ("process exited", "connection lost", "stopped answering")
+        )
         # the next use reconnects
         tools = by_name(await mgr.get_tools([fake_spec]))
         assert int(str((await call(tools["fake_whoami"])).content)) != pid

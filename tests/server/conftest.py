@@ -20,6 +20,7 @@ def mcpchat_config(tmp_path: Path) -> dict[str, Any]:
         "idle_timeout": 0,
         "tool_timeout": 10.0,
         "connect_timeout": 20.0,
+        "jupyter_tools": False,  # (tests/jupyter_tools/ switch them on)
     }
 
 

@@ -11,7 +11,8 @@ from traitlets import TraitError
 from mcpchat_ext.app import MCPChatExtension
 from mcpchat_ext.config import EngineConfig
 
-NOT_TRAITLETS = {"checkpoint_path", "temperature"}  # API-only (tests, notebooks)
+# API-only (tests, notebooks); roots_dir: the extension takes the Jupyter server's root_dir
+NOT_TRAITLETS = {"checkpoint_path", "temperature", "roots_dir"}
 
 
 def test_every_option_is_a_documented_traitlet() -> None:

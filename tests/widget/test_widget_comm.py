@@ -50,7 +50,7 @@ async def test_synced_traits(widget: ChatWidget) -> None:
     assert state["height"] == "520px"
     assert state["chat_id"] is None
     # the built bundle (minified: "export{x as default}") or the fallback module
-    assert re.search(r"export\s*(default\b|\{[^}]*\bas default\})", state["_esm"])
+    assert re.search(r"export\s*(default\b|\{[^}]*\bas default\b)", state["_esm"])
 
     widget.chat_id = "abc"
     updates = [m["data"] for m in the_comm(widget).messages if m["data"].get("method") == "update"]

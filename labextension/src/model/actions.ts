@@ -3,6 +3,8 @@
  * its actions). Pure functions like ./reducer.ts: a new state, the input untouched.
  */
 import type { ApprovalRule, ChatInfo, HistoryPage, ServerStatus } from '../protocol';
+import { turnError, withStoppedNote } from './reducer';
+import { shownRequests } from './serverRequests';
 import { AWAITING, ChatError, ChatState, openedChat, upsertBy, withEntries, withItem } from './state';
 
 /** The answer of `chats.list`, asked when `chatsEpoch` was `epoch`: ignored when older than a local change. */
@@ -45,24 +47,62 @@ export function historyLoading(state: ChatState, loading: boolean): ChatState {
   return state.loadingHistory === loading ? state : { ...state, loadingHistory: loading };
 }
 
-/** A history page of the open chat; messages that streamed in while it loaded are kept after it. */
+/**
+ * The newest history page of the open chat; messages that streamed in while it loaded are kept
+ * after it, and older messages loaded before (the user scrolled up) are kept before it.
+ */
 export function historyLoaded(state: ChatState, page: HistoryPage): ChatState {
   if (page.chat.id !== state.chatId) {
     return state;
   }
   const known = new Set(page.messages.map(m => m.id));
-  const live = state.messages.filter(m => !known.has(m.id));
+  const first = page.messages.length ? state.messages.findIndex(m => m.id === page.messages[0].id) : -1;
+  const older = first > 0 && page.offset >= first ? state.messages.slice(0, first) : [];
+  const live = state.messages.filter((m, i) => !known.has(m.id) && (first < 0 || i > first));
+  const messages = [...older, ...page.messages, ...live];
+  // how the last turn ended, as the server recorded it (a reply streaming in again is newer)
+  const outcome = live.length === 0 && !state.running.has(page.chat.id) ? page.outcome ?? null : null;
   return upsertChat(
     {
       ...state,
-      messages: [...page.messages, ...live],
+      messages,
+      historyOffset: page.offset - older.length,
       pending: page.pending,
-      // a reply that is streaming in again is not the one the crash cut short
-      interrupted: page.interrupted && live.length === 0 && !state.running.has(page.chat.id),
-      callStatus: withEntries(state.callStatus, page.pending.map(c => [c.id, AWAITING]))
+      interrupted: outcome?.kind === 'interrupted' || (!page.outcome && page.interrupted && live.length === 0 && !state.running.has(page.chat.id)),
+      notes: outcome?.kind === 'stopped' ? withStoppedNote(state.notes, messages.length) : state.notes,
+      chatError: outcome?.kind === 'failed' ? turnError(outcome.code ?? 'internal', outcome.message) : state.chatError,
+      callStatus: withEntries(state.callStatus, page.pending.map(c => [c.id, AWAITING])),
+      serverRequests: shownRequests(state.serverRequests, page.server_requests ?? []),
+      // the whole chat's totals, through the page's newest message (replies after it add to them)
+      usage: page.usage ? { usage: page.usage, through: page.messages[page.messages.length - 1]?.id ?? null } : null
     },
     page.chat
   );
+}
+
+export function loadingOlder(state: ChatState, loading: boolean): ChatState {
+  return state.loadingOlder === loading ? state : { ...state, loadingOlder: loading };
+}
+
+/**
+ * An older page of the open chat's history (`page.offset` .. the loaded messages): put before the
+ * loaded messages; notes move with the messages they follow.
+ */
+export function olderLoaded(state: ChatState, page: HistoryPage): ChatState {
+  if (page.chat.id !== state.chatId || page.offset >= state.historyOffset) {
+    return state;
+  }
+  const loaded = new Set(state.messages.map(m => m.id));
+  const older = page.messages.slice(0, state.historyOffset - page.offset).filter(m => !loaded.has(m.id));
+  if (older.length === 0) {
+    return { ...state, historyOffset: page.offset };
+  }
+  return {
+    ...state,
+    messages: [...older, ...state.messages],
+    notes: state.notes.map(n => ({ ...n, after: n.after + older.length })),
+    historyOffset: page.offset
+  };
 }
 
 /** A message or decisions were sent for `chatId`: its turn runs (until the server says otherwise). */

@@ -73,7 +73,12 @@ export interface RuleDescription {
 
 export function describeRule(rule: ApprovalRule, openChatId: string | null, chats: readonly ChatInfo[]): RuleDescription {
   const action = ACTION_WORDS[rule.action] ?? rule.action;
-  const what = rule.tool === '*' ? `every tool of ${rule.server}` : `${rule.server}:${rule.tool}`;
+  const what =
+    rule.tool === '*'
+      ? `every tool of ${rule.server}`
+      : rule.tool === '@read-only'
+        ? `the tools ${rule.server} says are read-only`
+        : `${rule.server}:${rule.tool}`;
   let scope = 'in every chat';
   if (rule.chat_id) {
     const title = chats.find(c => c.id === rule.chat_id)?.title;

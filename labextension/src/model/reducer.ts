@@ -5,7 +5,11 @@
  */
 import type { ChatMessage, DecidedDecision, ErrorFrame, PendingCall, ServerFrame, ToolCall, TurnEvent } from '../protocol';
 import type { ConnectionState } from '../transport';
+import { dropFrom } from './branches';
+import { endOpen, serverRequestEvent } from './serverRequests';
 import { AWAITING, CallStatus, ChatState, DecisionError, upsertMessage, withEntries, withItem } from './state';
+
+export const STOPPED_TEXT = 'Stopped.';
 
 export function reduce(state: ChatState, frame: ServerFrame): ChatState {
   switch (frame.type) {
@@ -17,6 +21,10 @@ export function reduce(state: ChatState, frame: ServerFrame): ChatState {
       return { ...state, servers: frame.servers };
     case 'result':
     case 'pong':
+    case 'notebook_changed': // (the JupyterLab plugin's context/liveNotebooks.ts follows them)
+    case 'notebook_request':
+    case 'resource_updated': // (ui/contentEvents.ts marks the resource's chips)
+    case 'branch_switched': // (the controller loads the history of the version now shown)
       return state;
     case 'error':
       if (frame.id) {
@@ -29,10 +37,15 @@ export function reduce(state: ChatState, frame: ServerFrame): ChatState {
     case 'approval_required':
     case 'approval_decided':
     case 'tool_started':
+    case 'tool_progress':
     case 'tool_result':
+    case 'elicitation_request':
+    case 'sampling_request':
+    case 'server_request_status':
+      return turnEvent(state, frame);
     case 'done':
     case 'stopped':
-      return turnEvent(state, frame);
+      return endOpen(turnEvent(state, frame));
     default:
       return unknownFrame(frame, state);
   }
@@ -89,7 +102,8 @@ function turnEvent(prev: ChatState, ev: TurnEvent): ChatState {
         chatError: null,
         decisionError: null,
         interrupted: false,
-        messages: ev.user_message ? upsertMessage(state.messages, ev.user_message) : state.messages
+        // a retry or an edit: its message replaces the old version and everything after it
+        messages: ev.user_message ? upsertMessage(dropFrom(state.messages, ev.replaces), ev.user_message) : state.messages
       };
     case 'token':
       return { ...state, messages: appendToken(state.messages, ev.message_id, ev.text), streamingId: ev.message_id };
@@ -117,6 +131,14 @@ function turnEvent(prev: ChatState, ev: TurnEvent): ChatState {
         callStatus: withEntries(state.callStatus, [[ev.call.id, runningStatus(state.callStatus.get(ev.call.id))]]),
         messages: withCallArgs(state.messages, ev.call)
       };
+    case 'tool_progress': {
+      const live = state.callStatus.get(ev.call_id);
+      if (live?.kind !== 'running') {
+        return state; // (a late report of a call that ended)
+      }
+      const progress = { progress: ev.progress, total: ev.total ?? null, message: ev.message ?? null };
+      return { ...state, callStatus: withEntries(state.callStatus, [[ev.call_id, { ...live, progress }]]) };
+    }
     case 'tool_result': {
       const callId = ev.message.tool_call_id;
       return {
@@ -138,15 +160,24 @@ function turnEvent(prev: ChatState, ev: TurnEvent): ChatState {
         streamingId: null,
         pending: [],
         callStatus: cancelUnfinished(state),
-        notes: [...state.notes, { after: state.messages.length, text: 'Stopped.', level: 'info' }]
+        notes: withStoppedNote(state.notes, state.messages.length)
       };
+    case 'elicitation_request':
+    case 'sampling_request':
+    case 'server_request_status':
+      return serverRequestEvent(state, ev);
     case 'error':
       if (state.pending.length > 0) {
         // the decisions were refused (a turn does not run while calls wait): the cards stay
         return { ...state, streamingId: null, decisionError: decisionError(ev, state.pending) };
       }
-      return { ...state, streamingId: null, chatError: turnError(ev) };
+      return { ...state, streamingId: null, chatError: turnError(ev.code, ev.message) };
   }
+}
+
+/** The notes with "Stopped." after message `after` (once: a reload of a stopped chat adds it too). */
+export function withStoppedNote(notes: ChatState['notes'], after: number): ChatState['notes'] {
+  return notes.some(n => n.after === after && n.text === STOPPED_TEXT) ? notes : [...notes, { after, text: STOPPED_TEXT, level: 'info' }];
 }
 
 /** The status of a call that started running (the rule that allowed it is kept). */
@@ -160,7 +191,7 @@ function cancelUnfinished(state: ChatState): ChatState['callStatus'] {
   const cut: [string, CallStatus][] = [];
   for (const [id, status] of state.callStatus) {
     if ((status.kind === 'running' || status.kind === 'approved') && !answered.has(id)) {
-      cut.push([id, status.rule ? { kind: 'cancelled', text: 'cancelled', rule: status.rule } : { kind: 'cancelled', text: 'cancelled' }]);
+      cut.push([id, status.rule ? { kind: 'cancelled', text: 'stopped', rule: status.rule } : { kind: 'cancelled', text: 'stopped' }]);
     }
   }
   return cut.length ? withEntries(state.callStatus, cut) : state.callStatus;
@@ -191,7 +222,8 @@ export function appendToken(messages: readonly ChatMessage[], id: string, text: 
     tool_call_id: null,
     name: null,
     status: null,
-    metadata: {}
+    metadata: {},
+    usage: null
   };
   return [...messages, fresh];
 }
@@ -244,14 +276,9 @@ export function decidedStatus(d: DecidedDecision, auto: boolean): CallStatus {
   return { kind: 'approved', text: text + remembered };
 }
 
-function turnError(ev: ErrorFrame): { code: string; text: string } {
+/** The chat error a failed turn shows (live, or after a reload: the server recorded it). */
+export function turnError(code: string, message: string): { code: string; text: string } {
   const prefix =
-    ev.code === 'model_error'
-      ? 'The model failed: '
-      : ev.code === 'mcp_error'
-        ? 'An MCP server failed: '
-        : ev.code === 'conflict'
-          ? ''
-          : 'Error: ';
-  return { code: ev.code, text: prefix + ev.message };
+    code === 'model_error' ? 'The model failed: ' : code === 'mcp_error' ? 'An MCP server failed: ' : code === 'conflict' ? '' : 'Error: ';
+  return { code, text: prefix + message };
 }

@@ -8,6 +8,8 @@
  */
 import type { ApprovalRule, ChatInfo, ChatMessage, ModelInfo, PendingCall, ServerStatus } from '../protocol';
 import type { ConnectionState } from '../transport';
+import type { ServerRequestCard } from './serverRequests';
+import type { ServerUsage } from './usage';
 
 /** What the UI knows about a tool call besides the messages. */
 export interface CallStatus {
@@ -15,6 +17,8 @@ export interface CallStatus {
   kind: 'pending' | 'approved' | 'rejected' | 'running' | 'done' | 'error' | 'cancelled';
   /** The approval rule that decided it (server text, e.g. "your rule: always allow demo:add"). */
   rule?: string | null;
+  /** The running call's last progress report (its MCP server's words). */
+  progress?: { progress: number; total: number | null; message: string | null };
 }
 
 /** A line in the transcript that is not a message (e.g. "Stopped."). */
@@ -71,9 +75,17 @@ export interface ChatState {
   readonly chatError: ChatError | null;
   /** Why the server refused the last decisions; the cards stay, with what the user chose. */
   readonly decisionError: DecisionError | null;
+  /** The MCP servers' elicitation and sampling requests of this chat (./serverRequests.ts). */
+  readonly serverRequests: readonly ServerRequestCard[];
   /** The last reply was cut short by a server crash (the chat ends with the user's message). */
   readonly interrupted: boolean;
   readonly loadingHistory: boolean;
+  /** Index of `messages[0]` in the chat's whole history: that many older messages are not loaded. */
+  readonly historyOffset: number;
+  /** An older page of the history is being loaded (the user scrolled up). */
+  readonly loadingOlder: boolean;
+  /** The chat's usage totals as the server counted them when its history loaded (model/usage.ts). */
+  readonly usage: ServerUsage | null;
 }
 
 export function initialState(chatId: string | null = null, connection: ConnectionState = 'connecting'): ChatState {
@@ -105,7 +117,11 @@ export function openedChat(chatId: string | null): Pick<
   | 'streamingId'
   | 'chatError'
   | 'decisionError'
+  | 'serverRequests'
   | 'interrupted'
+  | 'historyOffset'
+  | 'loadingOlder'
+  | 'usage'
 > {
   return {
     chatId,
@@ -117,7 +133,11 @@ export function openedChat(chatId: string | null): Pick<
     streamingId: null,
     chatError: null,
     decisionError: null,
-    interrupted: false
+    serverRequests: [],
+    interrupted: false,
+    historyOffset: 0,
+    loadingOlder: false,
+    usage: null
   };
 }
 

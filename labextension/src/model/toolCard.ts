@@ -63,7 +63,7 @@ export function cardView(call: ToolCall, result: ChatMessage | undefined, live: 
     kind = 'blocked'; // blocked by a rule, its answer not here yet
   }
   // the badge is the status of a call that was cut short or did not run
-  const badge = cutShort(kind, result);
+  const badge = cutShort(kind, result, live);
   if (badge) {
     badges.push(badge);
     status = '';
@@ -76,9 +76,11 @@ export function cardView(call: ToolCall, result: ChatMessage | undefined, live: 
   return { kind, text: status, badges, ruleNote, originalArgs };
 }
 
-function cutShort(kind: CardView['kind'], result: ChatMessage | undefined): Badge | null {
+function cutShort(kind: CardView['kind'], result: ChatMessage | undefined, live: CallStatus | undefined): Badge | null {
   if (kind === 'cancelled') {
-    return { id: 'cancelled', text: 'cancelled' };
+    // Stop ended the turn ("stopped"); the card's own Cancel ended only this call ("cancelled")
+    const stopped = flag(result, 'stopped') || (!result && live?.text === 'stopped');
+    return { id: 'cancelled', text: stopped ? 'stopped' : 'cancelled' };
   }
   if (kind === 'interrupted') {
     return { id: 'interrupted', text: 'interrupted: may or may not have completed' };

@@ -10,7 +10,8 @@
  *   explicit allow-list of text tags and attributes; everything else is dropped.
  * - Its `afterSanitizeAttributes` hook enforces per-tag URL rules (links: http(s) and mailto;
  *   images: `data:image/(png|jpeg|gif|webp)` render, http(s) become click-to-load placeholders),
- *   drops `class` except `language-*` on `<code>`, and records the links and images it saw.
+ *   drops `class` except `language-*` on `<code>` and `hljs-*` (highlighting) on `<span>`, and
+ *   records the links and images it saw.
  * - After sanitising, our code (not the markup) adds the link decorations and the placeholders.
  *   The sanitised tree lives in DOMPurify's inert document until then, where nothing loads.
  */
@@ -42,6 +43,7 @@ const FORBID_ATTR = [
 const URI_FIRST_PASS = /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i;
 const DATA_IMAGE = /^data:image\/(?:png|jpeg|gif|webp);base64,[a-z0-9+/=\s]*$/i;
 const CODE_LANGUAGE = /^language-[\w+#.-]{1,40}$/;
+const HLJS_CLASS = /^hljs-[a-z-]{1,30}$/;
 
 const CONFIG = {
   ALLOWED_TAGS,
@@ -86,9 +88,16 @@ purify.addHook('afterSanitizeAttributes', node => {
   }
   const tag = node.nodeName.toLowerCase();
   if (node.hasAttribute('class')) {
-    const lang = tag === 'code' ? Array.from(node.classList).find(c => CODE_LANGUAGE.test(c)) : undefined;
-    if (lang) {
-      node.setAttribute('class', lang);
+    // `language-*` on code (a code block's language, or a math mark of ./math.ts), `hljs-*` on
+    // spans (./highlight.ts): our stylesheet's own class names (mcpchat-*) never get through
+    const keep =
+      tag === 'code'
+        ? Array.from(node.classList).filter(c => CODE_LANGUAGE.test(c)).slice(0, 1)
+        : tag === 'span'
+          ? Array.from(node.classList).filter(c => HLJS_CLASS.test(c))
+          : [];
+    if (keep.length) {
+      node.setAttribute('class', keep.join(' '));
     } else {
       node.removeAttribute('class');
     }
@@ -222,4 +231,53 @@ export function untrustedFragment(html: string): DocumentFragment {
     decorateLink(a, url);
   }
   return frag;
+}
+
+// ------------------------------------------------------------------ math (KaTeX's MathML)
+
+/**
+ * The MathML that KaTeX writes (`output: "mathml"`), and nothing else: no `href`, no style, no
+ * `mglyph` or other element KaTeX does not use; classes only KaTeX's own wrappers. A separate
+ * DOMPurify instance: the main policy above keeps forbidding `<math>` in model-written markup.
+ */
+const mathPurify = DOMPurify(window);
+const MATH_TAGS = [
+  'span', 'math', 'semantics', 'annotation', 'mrow', 'mi', 'mn', 'mo', 'ms', 'mtext', 'mspace',
+  'msup', 'msub', 'msubsup', 'mfrac', 'msqrt', 'mroot', 'mover', 'munder', 'munderover',
+  'mtable', 'mtr', 'mtd', 'mlabeledtr', 'mpadded', 'mphantom', 'menclose', 'mstyle'
+];
+const MATH_ATTR = [
+  'class', 'display', 'mathvariant', 'stretchy', 'fence', 'separator', 'lspace', 'rspace', 'width',
+  'height', 'depth', 'voffset', 'minsize', 'maxsize', 'accent', 'accentunder', 'columnalign',
+  'columnspacing', 'rowspacing', 'rowlines', 'columnlines', 'frame', 'framespacing', 'equalrows',
+  'equalcolumns', 'scriptlevel', 'displaystyle', 'encoding', 'notation', 'linethickness',
+  'movablelimits', 'symmetric', 'largeop'
+];
+const KATEX_CLASSES = new Set(['katex', 'katex-display', 'katex-mathml']);
+const MATH_CONFIG = {
+  ALLOWED_TAGS: MATH_TAGS,
+  ALLOWED_ATTR: MATH_ATTR,
+  FORBID_TAGS: FORBID_TAGS.filter(t => t !== 'math'),
+  FORBID_ATTR: [...FORBID_ATTR, 'href', 'src', 'mathcolor', 'mathbackground'],
+  ALLOW_DATA_ATTR: false,
+  ALLOW_ARIA_ATTR: false,
+  ALLOW_UNKNOWN_PROTOCOLS: false,
+  KEEP_CONTENT: true,
+  RETURN_DOM_FRAGMENT: true as const
+};
+
+mathPurify.addHook('afterSanitizeAttributes', node => {
+  if (node.nodeType === Node.ELEMENT_NODE && node.hasAttribute('class')) {
+    const keep = Array.from(node.classList).filter(c => KATEX_CLASSES.has(c));
+    if (keep.length) {
+      node.setAttribute('class', keep.join(' '));
+    } else {
+      node.removeAttribute('class');
+    }
+  }
+});
+
+/** Sanitise KaTeX's MathML output (../render/math.ts) into a fragment ready to append. */
+export function untrustedMath(html: string): DocumentFragment {
+  return mathPurify.sanitize(html, MATH_CONFIG);
 }

@@ -1,240 +1,209 @@
 import type { Decision, PendingCall } from '../protocol';
 import { h } from '../dom';
-import { Choice, refuses, takesReason, toDecision } from '../model/approval';
+import { toDecision } from '../model/approval';
+import { panelKey, shortcutChoice, whatOf } from '../model/approvalKeys';
 import type { DecisionError } from '../model/state';
-import { ArgsForm, buildArgsForm } from './schemaForm';
+import { ApprovalCard } from './approvalCard';
 
-interface CardState {
-  call: PendingCall;
-  choice: Choice | null;
-  form: ArgsForm | null;
-  reason: HTMLInputElement;
-  card: HTMLElement;
-  error: HTMLElement;
-  buttons: HTMLButtonElement[];
-}
-
-export function argsPreview(args: Record<string, unknown>): HTMLElement {
-  return h('pre', { class: 'mcpchat-args', 'data-testid': 'tool-args' }, JSON.stringify(args, null, 2));
-}
-
-const LABELS: Record<Choice, string> = {
-  approve: 'Approve',
-  edit: 'Edit',
-  reject: 'Reject',
-  'allow-chat': 'Allow in this chat',
-  'allow-always': 'Always allow',
-  block: 'Block'
-};
-
-function hint(choice: Choice, what: string): string {
-  switch (choice) {
-    case 'allow-chat':
-      return `Approve, and run ${what} without asking in this chat from now on`;
-    case 'allow-always':
-      return `Approve, and run ${what} without asking in every chat from now on`;
-    case 'block':
-      return `Reject, and block ${what} in every chat from now on`;
-    default:
-      return '';
-  }
-}
-
-function choiceButton(choice: Choice, what: string): HTMLButtonElement {
-  const title = hint(choice, what);
-  return h(
-    'button',
-    {
-      type: 'button',
-      class: `mcpchat-btn mcpchat-choice${title ? ' mcpchat-small' : ''}`,
-      'data-choice': choice,
-      'data-testid': choice,
-      'aria-pressed': 'false',
-      // the label is the button's name, the hint its description (and tooltip)
-      title: title || undefined
-    },
-    LABELS[choice]
-  );
-}
+export { argsPreview } from './approvalCard';
 
 /**
- * The approval panel of one paused turn: a card per pending call (Approve / Edit / Reject with a
- * reason, and Allow in this chat / Always allow / Block, which also make a rule) and one "Submit
- * decisions" for all of them. It lives as long as the same calls wait: when the server refuses the
- * decisions (`showError`), the choices, edits and reasons stay and can be submitted again.
+ * The approval panel of one paused turn: one card per pending call. Every choice on a card is one
+ * click (Approve, Reject, Allow in this chat, Always allow, Block; Edit opens the argument form and
+ * its "Run with these arguments" decides); once every call has its choice the decisions go out.
+ * With several calls, Approve all / Reject all decide them together.
+ *
+ * Keys (on the panel, outside its text boxes): A approve, E edit, R reject the focused card (or
+ * the first undecided one); Shift+A approve all, Shift+R reject all; Escape closes an edit form.
+ *
+ * It lives as long as the same calls wait: when the server refuses the decisions (`showError`), the
+ * choices, edits and reasons stay and "Send decisions again" sends them after a fix.
  */
 export class ApprovalPanel {
   readonly el: HTMLElement;
   /** The ids of the calls it decides, in order (the panel is rebuilt when they change). */
   readonly key: string;
-  private states: CardState[] = [];
+  private cards: ApprovalCard[];
   private error = h('div', { class: 'mcpchat-form-error', 'data-testid': 'decision-error', role: 'alert' });
   private submitBtn = h(
     'button',
-    { type: 'button', class: 'mcpchat-btn mcpchat-primary', 'data-testid': 'submit-decisions', disabled: true },
-    'Submit decisions'
+    { type: 'button', class: 'mcpchat-btn mcpchat-primary', 'data-testid': 'submit-decisions', hidden: true },
+    'Send decisions again'
   );
   private sent = false;
+  /** Decisions went out once (a refusal or a failed send brings them back). */
+  private attempted = false;
 
   constructor(
     calls: readonly PendingCall[],
-    private submit: (decisions: Decision[]) => void
+    /** `hadFocus`: the user decided from the panel (the view moves the focus on, e.g. to the composer). */
+    private submit: (decisions: Decision[], hadFocus: boolean) => void
   ) {
-    this.key = ApprovalPanel.keyOf(calls);
-    const cards = calls.map(call => this.card(call));
-    this.submitBtn.addEventListener('click', () => this.doSubmit());
-    const approveAll = h('button', { type: 'button', class: 'mcpchat-btn', 'data-testid': 'approve-all' }, 'Approve all');
-    approveAll.addEventListener('click', () => {
-      this.states.forEach(s => (s.choice = 'approve'));
-      this.refresh();
-      this.doSubmit();
-    });
-    const rejectAll = h('button', { type: 'button', class: 'mcpchat-btn', 'data-testid': 'reject-all' }, 'Reject all');
-    rejectAll.addEventListener('click', () => this.states.forEach(s => this.choose(s, 'reject')));
+    this.key = panelKey(calls);
+    this.cards = calls.map(
+      call =>
+        new ApprovalCard(call, {
+          decided: card => this.onDecided(card),
+          undecided: () => this.refresh()
+        })
+    );
+    this.submitBtn.addEventListener('click', () => this.doSubmit(true));
+    const several = calls.length > 1;
+    const approveAll = h(
+      'button',
+      { type: 'button', class: 'mcpchat-btn', 'data-testid': 'approve-all', 'aria-keyshortcuts': 'Shift+A' },
+      `Approve all ${calls.length}`
+    );
+    approveAll.addEventListener('click', () => this.decideAll('approve'));
+    const rejectAll = h(
+      'button',
+      { type: 'button', class: 'mcpchat-btn', 'data-testid': 'reject-all', 'aria-keyshortcuts': 'Shift+R' },
+      `Reject all ${calls.length}`
+    );
+    rejectAll.addEventListener('click', () => this.decideAll('reject'));
+    const title =
+      calls.length === 1
+        ? `The agent wants to run ${whatOf(calls[0])}`
+        : `The agent wants to run ${calls.length} tools`;
     this.el = h(
       'div',
-      { class: 'mcpchat-approvals', 'data-testid': 'approval-panel', role: 'region', 'aria-label': 'Tool calls waiting for approval' },
+      {
+        class: 'mcpchat-approvals',
+        'data-testid': 'approval-panel',
+        role: 'region',
+        'aria-label': 'Tool calls waiting for your approval'
+      },
       h(
         'div',
         { class: 'mcpchat-approvals-title' },
-        calls.length === 1 ? 'The agent wants to run a tool' : `The agent wants to run ${calls.length} tools`
+        h('span', { 'data-testid': 'approvals-title' }, title),
+        h(
+          'span',
+          { class: 'mcpchat-keys', 'data-testid': 'approval-keys' },
+          several ? 'Keys: A approve · E edit · R reject · Shift+A / Shift+R all' : 'Keys: A approve · E edit · R reject'
+        )
       ),
-      ...cards,
+      several ? h('div', { class: 'mcpchat-approvals-actions' }, approveAll, rejectAll) : null,
+      ...this.cards.map(c => c.el),
       this.error,
-      h('div', { class: 'mcpchat-approvals-actions' }, this.submitBtn, approveAll, rejectAll)
+      h('div', { class: 'mcpchat-approvals-actions' }, this.submitBtn)
     );
+    this.el.addEventListener('keydown', ev => this.onKey(ev));
     this.refresh();
   }
 
+  /** The ids of the calls, as a key (see {@link panelKey}). */
   static keyOf(calls: readonly PendingCall[]): string {
-    return JSON.stringify(calls.map(c => c.id));
+    return panelKey(calls);
+  }
+
+  /** Focus the first undecided card's Approve (the user asked for the panel, e.g. with a key). */
+  focus(): void {
+    (this.cards.find(c => c.choice === null) ?? this.cards[0])?.focusMain();
   }
 
   /** The server refused the decisions (or `null`: no refusal now). A refusal opens the panel again. */
   showError(err: DecisionError | null): void {
     this.error.textContent = '';
-    for (const s of this.states) {
-      s.error.textContent = '';
-    }
+    this.cards.forEach(c => c.showError(''));
     if (!err) {
       return;
     }
-    const named = this.states.filter(s => err.callIds.includes(s.call.id));
-    for (const s of named) {
-      s.error.textContent = err.text;
-    }
+    const named = this.cards.filter(c => err.callIds.includes(c.call.id));
+    named.forEach(c => c.showError(err.text));
     if (named.length === 0) {
       this.error.textContent = err.text;
     }
     this.reopen();
+    (named[0] ?? this.cards[0])?.focusMain();
   }
 
-  /** The decisions were not taken: they may be submitted again. */
+  /** The decisions were not taken: they may be sent again. */
   reopen(): void {
     this.sent = false;
     this.refresh();
   }
 
-  private card(call: PendingCall): HTMLElement {
-    const what = call.server && call.tool ? `${call.server}:${call.tool}` : call.name;
-    const reason = h('input', {
-      type: 'text',
-      class: 'mcpchat-reason',
-      'data-testid': 'reject-reason',
-      'aria-label': `Why not run ${what}? (the agent reads this)`,
-      placeholder: 'Why? (the agent reads this)'
-    });
-    const main = (['approve', 'edit', 'reject'] as const).map(c => choiceButton(c, what));
-    // a rule needs the call's server and tool (every pending call has them)
-    const remember = call.server && call.tool ? (['allow-chat', 'allow-always', 'block'] as const).map(c => choiceButton(c, what)) : [];
-    const error = h('div', { class: 'mcpchat-form-error mcpchat-card-error', 'data-testid': 'card-error', role: 'alert' });
-    const card = h(
-      'div',
-      { class: 'mcpchat-toolcard mcpchat-pending', 'data-testid': 'approval-card', 'data-call-id': call.id },
-      h(
-        'div',
-        { class: 'mcpchat-toolcard-head' },
-        h('span', { class: 'mcpchat-tool-server', 'data-testid': 'tool-server' }, call.server ?? '?'),
-        h('span', { class: 'mcpchat-tool-sep' }, ' › '),
-        h('span', { class: 'mcpchat-tool-name', 'data-testid': 'tool-name' }, call.tool ?? call.name)
-      ),
-      call.description ? h('div', { class: 'mcpchat-tool-desc' }, call.description) : null,
-      argsPreview(call.args),
-      h('div', { class: 'mcpchat-choices', role: 'group', 'aria-label': `Decide ${what}` }, ...main),
-      remember.length
-        ? h(
-            'div',
-            { class: 'mcpchat-choices mcpchat-remember', role: 'group', 'aria-label': `Decide ${what} and remember it` },
-            h('span', { class: 'mcpchat-remember-label', 'aria-hidden': 'true' }, 'and remember:'),
-            ...remember
-          )
-        : null,
-      h('div', { class: 'mcpchat-edit-box', hidden: true }),
-      h('div', { class: 'mcpchat-reason-box', hidden: true }, reason),
-      error
-    );
-    const state: CardState = { call, choice: null, form: null, reason, card, error, buttons: [...main, ...remember] };
-    for (const btn of state.buttons) {
-      btn.addEventListener('click', () => this.choose(state, btn.dataset.choice as Choice));
+  private onKey(ev: KeyboardEvent): void {
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) {
+      return;
     }
-    this.states.push(state);
-    return card;
+    const target = ev.target as HTMLElement;
+    if (target.closest('input, textarea, select')) {
+      return;
+    }
+    const choice = shortcutChoice(ev.key);
+    if (!choice) {
+      return;
+    }
+    ev.preventDefault();
+    if (ev.shiftKey) {
+      if (choice !== 'edit') {
+        this.decideAll(choice);
+      }
+      return;
+    }
+    const card = this.cards.find(c => c.el.contains(target)) ?? this.cards.find(c => c.choice === null);
+    card?.choose(choice);
   }
 
-  private choose(s: CardState, choice: Choice): void {
-    s.choice = choice;
-    if (choice === 'edit' && !s.form) {
-      s.form = buildArgsForm(s.call.input_schema, s.call.args);
-      s.card.querySelector('.mcpchat-edit-box')!.append(s.form.el);
-    }
-    if (takesReason(choice)) {
-      window.setTimeout(() => s.reason.focus(), 0);
-    }
+  private get hasFocus(): boolean {
+    return this.el.contains(document.activeElement);
+  }
+
+  private decideAll(choice: 'approve' | 'reject'): void {
+    const hadFocus = this.hasFocus;
+    this.cards.forEach(c => c.setChoice(choice));
+    this.doSubmit(hadFocus);
+  }
+
+  private onDecided(card: ApprovalCard): void {
+    const hadFocus = this.hasFocus; // before the card's buttons hide
     this.refresh();
+    const next = this.cards.find(c => c.choice === null);
+    if (next) {
+      next.focusMain(); // the next call waits
+    } else if (!this.sent) {
+      this.doSubmit(hadFocus);
+    } else {
+      card.focusMain();
+    }
   }
 
   private refresh(): void {
-    const undecided = this.states.filter(s => s.choice === null).length;
-    this.submitBtn.disabled = this.sent || undecided > 0;
-    this.submitBtn.title = undecided > 0 ? `${undecided} call(s) still need a decision` : '';
-    for (const s of this.states) {
-      s.card.dataset.choice = s.choice ?? '';
-      s.card.dataset.refuses = String(refuses(s.choice));
-      for (const btn of s.buttons) {
-        const selected = btn.dataset.choice === s.choice;
-        btn.classList.toggle('mcpchat-selected', selected);
-        btn.setAttribute('aria-pressed', String(selected));
-      }
-      s.card.querySelector<HTMLElement>('.mcpchat-edit-box')!.hidden = s.choice !== 'edit';
-      s.card.querySelector<HTMLElement>('.mcpchat-reason-box')!.hidden = !takesReason(s.choice);
-    }
+    const allDecided = this.cards.every(c => c.choice !== null);
+    // after a refusal (or a failed send) the same choices can be sent again
+    this.submitBtn.hidden = !(allDecided && !this.sent && this.attempted);
+    this.cards.forEach(c => c.refresh(this.sent));
   }
 
   private collect(): Decision[] | null {
     const out: Decision[] = [];
-    for (const s of this.states) {
-      if (s.choice === null) {
+    for (const c of this.cards) {
+      if (c.choice === null) {
         this.error.textContent = 'Decide every call first.';
+        c.focusMain();
         return null;
       }
       try {
-        const args = s.choice === 'edit' ? s.form!.read() : undefined;
-        out.push(toDecision(s.call.id, s.choice, { args, reason: s.reason.value }));
+        out.push(toDecision(c.call.id, c.choice, { args: c.choice === 'edit' ? c.editedArgs() : undefined, reason: c.reason() }));
       } catch (err) {
-        s.error.textContent = (err as Error).message;
+        c.showError((err as Error).message);
+        c.focusMain();
         return null;
       }
     }
     return out;
   }
 
-  private doSubmit(): void {
+  private doSubmit(hadFocus: boolean): void {
     this.showError(null);
     const decisions = this.collect();
     if (decisions) {
       this.sent = true;
+      this.attempted = true;
       this.refresh();
-      this.submit(decisions);
+      this.submit(decisions, hadFocus);
     }
   }
 }

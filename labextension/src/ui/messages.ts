@@ -1,99 +1,107 @@
-import type { ChatMessage, ToolCall } from '../protocol';
+import type { ChatMessage } from '../protocol';
 import { h } from '../dom';
-import { CodeActions, renderMarkdown } from '../markdown';
-import type { CallStatus } from '../model/state';
-import { cardView } from '../model/toolCard';
-import { argsPreview } from './approvals';
+import { CodeActions, copyButton, MarkdownView } from '../markdown';
+import { KeyedChildren, KeyedItem } from './keyed';
+import { cardDeps } from './messageDeps';
+import { CardContext, toolCard } from './toolCard';
+import { replyUsageText } from '../model/usage';
+import { messageChips, typedText } from '../context/attachments';
 
-export interface MessageContext {
+export interface MessageContext extends CardContext {
   codeActions: CodeActions;
-  /** Tool result message of a call, if any. */
-  resultOf(callId: string): ChatMessage | undefined;
-  statusOf(callId: string): CallStatus | undefined;
-  truncated(callId: string): boolean;
-  /** Server and tool of a prefixed tool name, when the frames did not say. */
-  toolOf(name: string): { server: string; tool: string } | undefined;
 }
 
-function toolCard(call: ToolCall, ctx: MessageContext): HTMLElement {
-  const known = call.server && call.tool ? { server: call.server, tool: call.tool } : ctx.toolOf(call.name);
-  const result = ctx.resultOf(call.id);
-  const view = cardView(call, result, ctx.statusOf(call.id));
-  const outcome = result?.status === 'error' ? 'error' : 'success';
-  // tool output (an MCP server wrote it) is shown as text, never rendered as HTML or markdown
-  const resultEl = result
-    ? h(
-        'div',
-        { class: `mcpchat-tool-result mcpchat-result-${outcome}`, 'data-testid': 'tool-result', 'data-status': outcome },
-        h('div', { class: 'mcpchat-result-label' }, outcome === 'error' ? 'Error / rejection' : 'Result'),
-        h('pre', {}, result.content),
-        ctx.truncated(call.id) ? h('div', { class: 'mcpchat-note' }, 'Output was truncated.') : null
-      )
-    : null;
-  // the model's arguments and the user's edit, both as text
-  const args = view.originalArgs
-    ? h(
-        'div',
-        { class: 'mcpchat-args-compare' },
-        h('div', { class: 'mcpchat-result-label' }, "The model's arguments"),
-        h('pre', { class: 'mcpchat-args', 'data-testid': 'original-args' }, JSON.stringify(view.originalArgs, null, 2)),
-        h('div', { class: 'mcpchat-result-label' }, result ? 'Edited arguments (these ran)' : 'Edited arguments'),
-        argsPreview(call.args)
-      )
-    : argsPreview(call.args);
-  return h(
-    'div',
-    { class: 'mcpchat-toolcard', 'data-testid': 'tool-call', 'data-call-id': call.id, 'data-status': view.kind },
-    h(
-      'div',
-      { class: 'mcpchat-toolcard-head' },
-      known ? h('span', { class: 'mcpchat-tool-server', 'data-testid': 'tool-server' }, known.server) : null,
-      known ? h('span', { class: 'mcpchat-tool-sep' }, ' › ') : null,
-      h('span', { class: 'mcpchat-tool-name', 'data-testid': 'tool-name' }, known?.tool ?? call.name),
-      h(
-        'span',
-        { class: 'mcpchat-call-badges' },
-        ...view.badges.map(b =>
-          h('span', { class: `mcpchat-call-badge mcpchat-badge-${b.id}`, 'data-testid': `badge-${b.id}` }, b.text)
-        ),
-        view.text ? h('span', { class: `mcpchat-call-status mcpchat-status-${view.kind}`, 'data-testid': 'call-status' }, view.text) : null
-      )
-    ),
-    view.ruleNote ? h('div', { class: 'mcpchat-call-rule', 'data-testid': 'call-rule' }, view.ruleNote) : null,
-    args,
-    resultEl
-  );
+const parts = new WeakMap<Element, KeyedChildren>();
+const bodies = new WeakMap<Element, MarkdownView>();
+
+function body(msg: ChatMessage, ctx: MessageContext, prev: Node | undefined): HTMLElement {
+  const el = (prev as HTMLElement | undefined) ?? h('div', { class: 'mcpchat-msg-body', 'data-testid': 'message-body' });
+  if (msg.role === 'user') {
+    el.textContent = typedText(msg);
+    return el;
+  }
+  let view = bodies.get(el);
+  if (!view) {
+    view = new MarkdownView(el, ctx.codeActions);
+    bodies.set(el, view);
+  }
+  view.update(msg.content);
+  return el;
 }
 
 /**
- * One message of the transcript. Tool messages render inside their call's card.
+ * One message of the transcript (tool messages render inside their call's card), made or patched
+ * in place: `prev` is its node from before; only the parts whose inputs changed are made again
+ * (a streaming reply re-renders its last markdown block, a status change only that call's card).
+ * `editor`: the user edits this message (its text's place).
  *
- * Everything here is model or server text: assistant content goes through `renderMarkdown` (the
+ * Everything here is model or server text: assistant content goes through `MarkdownView` (the
  * strict policy of `render/untrusted.ts`); tool names, arguments, results and statuses are text
  * nodes made by `h()`.
  */
-export function renderMessage(msg: ChatMessage, ctx: MessageContext, streaming = false): HTMLElement | null {
+export function renderMessage(
+  msg: ChatMessage,
+  ctx: MessageContext,
+  streaming = false,
+  prev?: Node,
+  editor: KeyedItem | null = null
+): HTMLElement | null {
   if (msg.role === 'tool' || msg.role === 'system') {
     return null;
   }
-  const body = h('div', { class: 'mcpchat-msg-body', 'data-testid': 'message-body' });
-  if (msg.role === 'user') {
-    body.textContent = msg.content;
-  } else if (msg.content) {
-    renderMarkdown(body, msg.content, ctx.codeActions);
+  const el =
+    (prev as HTMLElement | undefined) ??
+    h('div', { 'data-testid': `message-${msg.role}`, 'data-message-id': msg.id });
+  el.className = `mcpchat-msg mcpchat-${msg.role}${streaming ? ' mcpchat-streaming' : ''}`;
+  let kids = parts.get(el);
+  if (!kids) {
+    kids = new KeyedChildren(el);
+    parts.set(el, kids);
   }
-  const calls = (msg.tool_calls ?? []).map(c => toolCard(c, ctx));
-  return h(
-    'div',
-    {
-      class: `mcpchat-msg mcpchat-${msg.role}${streaming ? ' mcpchat-streaming' : ''}`,
-      'data-testid': `message-${msg.role}`,
-      'data-message-id': msg.id
-    },
-    msg.role === 'assistant' && msg.metadata?.demo ? h('div', { class: 'mcpchat-msg-meta' }, 'demo model') : null,
-    msg.content || msg.role === 'user' ? body : null,
-    ...calls
-  );
+  const items: KeyedItem[] = [];
+  if (msg.role === 'assistant' && msg.metadata?.demo) {
+    items.push({ key: 'meta', deps: [], render: () => h('div', { class: 'mcpchat-msg-meta' }, 'demo model') });
+  }
+  if (editor) {
+    items.push(editor); // the user edits the message: the editor in place of its text (ui/branches.ts)
+  } else if (msg.content || msg.role === 'user') {
+    items.push({ key: 'body', deps: [msg.content], render: p => body(msg, ctx, p) });
+  }
+  const chips = msg.role === 'user' ? messageChips(msg) : null;
+  if (chips) {
+    items.push({ key: 'chips', deps: [msg.metadata], render: () => messageChips(msg) ?? chips });
+  }
+  if (msg.role === 'assistant' && msg.content && !streaming) {
+    // copies the markdown source the model wrote (not the rendered text)
+    const source = msg.content;
+    items.push({
+      key: 'actions',
+      deps: [source],
+      render: () =>
+        h(
+          'div',
+          { class: 'mcpchat-msg-actions' },
+          copyButton(
+            { class: 'mcpchat-code-btn', 'data-testid': 'message-copy', title: 'Copy this reply as markdown', 'aria-label': 'Copy this reply as markdown' },
+            'Copy',
+            () => source
+          )
+        )
+    });
+  }
+  for (const call of msg.tool_calls) {
+    items.push({ key: `call:${call.id}`, deps: cardDeps(call, ctx), render: p => toolCard(call, ctx, p) });
+  }
+  const usage = replyUsageText(msg);
+  if (usage) {
+    items.push({
+      key: 'usage',
+      deps: [usage],
+      render: () => h('div', { class: 'mcpchat-reply-usage', 'data-testid': 'reply-usage' }, usage)
+    });
+  }
+  kids.update(items);
+  return el;
 }
 
 /** A tool message whose call is not in the transcript (shown on its own). */

@@ -1,5 +1,7 @@
 import type { JSONSchema } from '../protocol';
 import { h } from '../dom';
+import { choicesOf, pickedValue } from '../model/choices';
+import { choiceInput } from './choiceFields';
 
 /** An edit form for tool arguments, generated from the tool's JSON schema. */
 export interface ArgsForm {
@@ -28,8 +30,11 @@ function typeOf(schema: JSONSchema): string {
 
 type Reader = () => unknown;
 
-function field(name: string, schema: JSONSchema, value: unknown, required: boolean): { el: HTMLElement; read: Reader } {
+function field(name: string, schema: JSONSchema, given: unknown, required: boolean): { el: HTMLElement; read: Reader } {
   const kind = typeOf(schema);
+  // an argument the model left out shows the tool's default (and is still left out unless changed)
+  const fromDefault = given === undefined && schema.default !== undefined;
+  const value = fromDefault ? schema.default : given;
   const id = `mcpchat-arg-${name}-${Math.random().toString(36).slice(2, 7)}`;
   const label = h(
     'label',
@@ -38,7 +43,17 @@ function field(name: string, schema: JSONSchema, value: unknown, required: boole
     required ? h('span', { class: 'mcpchat-required', title: 'required' }, ' *') : null,
     schema.description ? h('span', { class: 'mcpchat-arg-desc' }, ` — ${schema.description}`) : null
   );
-  const attrs = { id, 'data-testid': `arg-${name}`, 'data-arg': name };
+  // the name a screen reader says (the visible label is the bare parameter name and a star)
+  const attrs = { id, 'data-testid': `arg-${name}`, 'data-arg': name, 'aria-label': `Argument ${name}${required ? ' (required)' : ''}` };
+  const choices = choicesOf(schema);
+  if (choices) {
+    // one or several of a list (titled or not): a select or checkboxes, never the JSON fallback
+    const view = choiceInput(attrs, choices, value);
+    const first = view.picked().join('\n');
+    const readChoice: Reader = () =>
+      fromDefault && view.picked().join('\n') === first ? undefined : pickedValue(name, choices, view.picked(), required);
+    return { el: h('div', { class: 'mcpchat-arg', 'data-default': fromDefault ? 'true' : undefined }, label, view.el), read: readChoice };
+  }
   let input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
   let read: Reader;
   if (Array.isArray(schema.enum)) {
@@ -91,7 +106,13 @@ function field(name: string, schema: JSONSchema, value: unknown, required: boole
       }
     };
   }
-  return { el: h('div', { class: 'mcpchat-arg' }, label, input), read };
+  const shown = input instanceof HTMLInputElement && input.type === 'checkbox' ? String(input.checked) : input.value;
+  const current = () => (input instanceof HTMLInputElement && input.type === 'checkbox' ? String(input.checked) : input.value);
+  const readKeepingDefault: Reader = () => (fromDefault && current() === shown ? undefined : read());
+  return {
+    el: h('div', { class: 'mcpchat-arg', 'data-default': fromDefault ? 'true' : undefined }, label, input),
+    read: readKeepingDefault
+  };
 }
 
 /** Form from `schema.properties`; a JSON textarea when the schema has none. */

@@ -1,5 +1,8 @@
 import type { ImportServers, ServerSpec, ServerStatus } from '../protocol';
 import { h } from '../dom';
+import { claimsReadOnly, readOnlyRuleButton, toolHints } from './annotations';
+import { LoadLog, SetRoots, serverExtras } from './serverLog';
+import type { OfferingsActions } from './offerings';
 
 export interface ServerPanelActions {
   /** Toggle a server in the open chat. */
@@ -8,6 +11,14 @@ export interface ServerPanelActions {
   remove(name: string): Promise<void>;
   add(spec: ServerSpec): Promise<void>;
   importConfig(doc: ImportServers): Promise<void>;
+  /** Make the rule "always allow the tools this server says are read-only". */
+  allowReadOnly?(server: string): Promise<void>;
+  /** The server's logging messages (for its log view). */
+  loadLog?: LoadLog;
+  /** The server's resources and prompts (for its details). */
+  offerings?: OfferingsActions;
+  /** Change the roots the server is offered. */
+  setRoots?: SetRoots;
 }
 
 const STATE_LABEL: Record<string, string> = {
@@ -62,9 +73,16 @@ function serverRow(
       'ul',
       {},
       ...s.tools.map(t =>
-        h('li', { title: t.description ?? '' }, h('code', {}, t.tool), t.description ? ` — ${t.description.split('\n')[0]}` : '')
+        h(
+          'li',
+          { title: t.description ?? '', 'data-tool': t.tool },
+          h('code', {}, t.tool),
+          toolHints(t),
+          t.description ? ` — ${t.description.split('\n')[0]}` : ''
+        )
       )
-    )
+    ),
+    actions.allowReadOnly && s.tools.some(t => claimsReadOnly(t.annotations)) ? readOnlyRuleButton(s.name, actions.allowReadOnly) : null
   );
   tools.addEventListener('toggle', () => (tools.open ? openTools.add(s.name) : openTools.delete(s.name)));
   const spec = s.spec;
@@ -84,7 +102,8 @@ function serverRow(
     ),
     where ? h('div', { class: 'mcpchat-server-where' }, where) : null,
     s.error ? h('div', { class: 'mcpchat-server-error', 'data-testid': 'server-error' }, s.error) : null,
-    s.tools.length ? tools : null
+    s.tools.length ? tools : null,
+    ...serverExtras(s, actions.loadLog, actions.offerings, actions.setRoots)
   );
 }
 

@@ -1,13 +1,11 @@
 /**
  * The parts of the chat UI that render the {@link ChatState} into their own element: banner,
- * header, transcript, chat error, composer. Each clears and refills its element; ui/app.ts
+ * header, chat error, composer. Each clears and refills its element (the transcript is keyed:
+ * ui/transcript.ts); ui/app.ts
  * decides when (the parts of the state each one reads are listed in `VIEW_INPUTS`).
  */
-import type { ChatMessage } from '../protocol';
 import { clear, h } from '../dom';
-import type { CodeActions } from '../markdown';
-import { ChatState, currentChat, isBusy, isRunning } from '../model/state';
-import { MessageContext, renderMessage, renderOrphanTool } from './messages';
+import { ChatState, currentChat, isBusy, isRunning, lastUserText } from '../model/state';
 
 type Part = (s: ChatState) => unknown;
 
@@ -26,6 +24,8 @@ export const VIEW_INPUTS = {
     s => s.truncated,
     s => s.loadingHistory,
     s => s.interrupted,
+    s => s.historyOffset,
+    s => s.loadingOlder,
     isRunning
   ],
   approvals: [s => s.pending, s => s.decisionError],
@@ -58,7 +58,7 @@ export function renderBanner(
   if (state === 'connecting') {
     banner.append('Connecting to the chat server…');
   } else if (state === 'closed') {
-    const retry = h('button', { class: 'mcpchat-btn mcpchat-small', 'data-testid': 'reconnect' }, 'Reconnect now');
+    const retry = h('button', { type: 'button', class: 'mcpchat-btn mcpchat-small', 'data-testid': 'reconnect' }, 'Reconnect now');
     retry.addEventListener('click', () => on.reconnect());
     banner.append(
       `Disconnected from the chat server${s.connectionDetail ? ` (${s.connectionDetail})` : ''}. Reconnecting… `,
@@ -68,7 +68,11 @@ export function renderBanner(
   clear(errorBanner);
   errorBanner.hidden = !s.globalError;
   if (s.globalError) {
-    const close = h('button', { class: 'mcpchat-btn mcpchat-small', title: 'Dismiss' }, '×');
+    const close = h(
+      'button',
+      { type: 'button', class: 'mcpchat-btn mcpchat-small', title: 'Dismiss', 'aria-label': 'Dismiss this error', 'data-testid': 'dismiss-banner' },
+      '×'
+    );
     close.addEventListener('click', () => on.dismiss());
     errorBanner.append(s.globalError, ' ', close);
   }
@@ -87,21 +91,34 @@ export function renderHeader(header: HTMLElement, s: ChatState, p: HeaderProps):
   const chat = currentChat(s);
   const toggle = h(
     'button',
-    { class: 'mcpchat-btn mcpchat-icon', 'data-testid': 'toggle-chats', title: 'Show / hide chats', 'aria-pressed': String(p.showSidebar) },
-    '☰'
+    {
+      type: 'button',
+      class: 'mcpchat-btn mcpchat-icon',
+      'data-testid': 'toggle-chats',
+      title: p.showSidebar ? 'Hide chats' : 'Show chats',
+      'aria-label': 'Chats',
+      'aria-expanded': String(p.showSidebar)
+    },
+    h('span', { 'aria-hidden': 'true' }, '☰')
   );
   toggle.addEventListener('click', () => p.onToggleSidebar());
-  const newBtn = h('button', { class: 'mcpchat-btn mcpchat-icon', 'data-testid': 'new-chat', title: 'New chat' }, '+');
+  const newBtn = h(
+    'button',
+    { type: 'button', class: 'mcpchat-btn mcpchat-icon', 'data-testid': 'new-chat', title: 'New chat', 'aria-label': 'New chat' },
+    h('span', { 'aria-hidden': 'true' }, '+')
+  );
   newBtn.addEventListener('click', () => p.onNew());
   const inChat = chat ? s.servers.filter(srv => chat.servers.includes(srv.name)) : [];
   const failed = inChat.filter(srv => srv.state === 'error').length;
   const serversBtn = h(
     'button',
     {
+      type: 'button',
       class: `mcpchat-btn mcpchat-small${failed ? ' mcpchat-warn' : ''}`,
       'data-testid': 'toggle-servers',
       title: 'MCP servers of this chat',
-      'aria-pressed': String(p.showServers)
+      'aria-label': `Servers${chat ? `: ${inChat.length} in this chat` : ''}${failed ? `, ${failed} failed` : ''}`,
+      'aria-expanded': String(p.showServers)
     },
     `Servers ${chat ? `(${inChat.length})` : ''}${failed ? ' ⚠' : ''}`
   );
@@ -121,114 +138,40 @@ export function renderHeader(header: HTMLElement, s: ChatState, p: HeaderProps):
   );
 }
 
-/** What the message views need to know about the open chat's tool calls. */
-export function messageContext(s: ChatState, codeActions: CodeActions): MessageContext {
-  const results = new Map<string, ChatMessage>();
-  for (const m of s.messages) {
-    if (m.role === 'tool' && m.tool_call_id) {
-      results.set(m.tool_call_id, m);
-    }
-  }
-  return {
-    codeActions,
-    resultOf: id => results.get(id),
-    statusOf: id => s.callStatus.get(id),
-    truncated: id => s.truncated.has(id),
-    toolOf: name => {
-      for (const srv of s.servers) {
-        const t = srv.tools.find(x => x.name === name);
-        if (t) {
-          return { server: t.server, tool: t.tool };
-        }
-      }
-      return undefined;
-    }
-  };
-}
+/** Errors of a turn (the model, an MCP server, the engine): Retry sends the last message again. */
+const RETRYABLE = new Set(['model_error', 'mcp_error', 'internal', 'storage']);
 
-/** The note under a reply that a server crash cut short, with Retry (sends the last message again). */
-function interruptedNote(s: ChatState, onRetry: () => void): HTMLElement {
-  const retry = h(
-    'button',
-    {
-      type: 'button',
-      class: 'mcpchat-btn mcpchat-small',
-      'data-testid': 'retry',
-      'aria-label': 'Retry: send your last message again',
-      disabled: isBusy(s)
-    },
-    'Retry'
-  );
-  retry.addEventListener('click', () => {
-    retry.disabled = true;
-    onRetry();
-  });
-  return h(
-    'div',
-    { class: 'mcpchat-interrupted', 'data-testid': 'interrupted-note', role: 'status' },
-    h('span', {}, 'The reply was interrupted (the server stopped).'),
-    ' ',
-    retry
-  );
-}
-
-export function renderTranscript(t: HTMLElement, s: ChatState, codeActions: CodeActions, onRetry: () => void = () => {}): void {
-  const atBottom = t.scrollHeight - t.scrollTop - t.clientHeight < 40;
-  clear(t);
-  if (!s.chatId) {
-    t.append(
-      h(
-        'div',
-        { class: 'mcpchat-empty', 'data-testid': 'empty-state' },
-        h('p', {}, 'Chat with an agent that uses tools from your MCP servers.'),
-        h('p', {}, 'No tool runs before you approve it.'),
-        h('p', {}, 'Type a message below to start a new chat.')
-      )
-    );
-    return;
-  }
-  const ctx = messageContext(s, codeActions);
-  const callIds = new Set(s.messages.flatMap(m => m.tool_calls.map(c => c.id)));
-  const notesAt = (i: number) =>
-    s.notes.filter(n => n.after === i).map(n => h('div', { class: `mcpchat-note mcpchat-note-${n.level}` }, n.text));
-  s.messages.forEach((m, i) => {
-    t.append(...notesAt(i));
-    if (m.role === 'tool' && !(m.tool_call_id && callIds.has(m.tool_call_id))) {
-      t.append(renderOrphanTool(m));
-      return;
-    }
-    const el = renderMessage(m, ctx, m.id === s.streamingId);
-    if (el) {
-      t.append(el);
-    }
-  });
-  t.append(...notesAt(s.messages.length));
-  if (s.interrupted && !isRunning(s)) {
-    t.append(interruptedNote(s, onRetry));
-  }
-  if (s.loadingHistory && s.messages.length === 0) {
-    t.append(h('div', { class: 'mcpchat-note' }, 'Loading…'));
-  } else if (s.messages.length === 0) {
-    t.append(h('div', { class: 'mcpchat-empty', 'data-testid': 'empty-chat' }, 'No messages yet. Say hello!'));
-  }
-  const running = isRunning(s);
-  if (running && !s.streamingId) {
-    t.append(h('div', { class: 'mcpchat-typing', 'data-testid': 'thinking' }, 'Thinking…'));
-  }
-  if (atBottom || running) {
-    t.scrollTop = t.scrollHeight;
-  }
-}
-
-export function renderChatError(box: HTMLElement, s: ChatState, onDismiss: () => void): void {
+export function renderChatError(box: HTMLElement, s: ChatState, onDismiss: () => void, onRetry: () => void = () => {}): void {
   clear(box);
   const err = s.chatError;
   box.hidden = !err;
   if (err) {
     box.dataset.code = err.code;
-    const close = h('button', { class: 'mcpchat-btn mcpchat-small', title: 'Dismiss' }, '×');
+    const close = h(
+      'button',
+      { type: 'button', class: 'mcpchat-btn mcpchat-small', title: 'Dismiss', 'aria-label': 'Dismiss this error', 'data-testid': 'dismiss-error' },
+      '×'
+    );
     close.addEventListener('click', () => onDismiss());
-    box.append(h('span', {}, err.text), ' ', close);
+    const retry =
+      RETRYABLE.has(err.code) && lastUserText(s)
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'mcpchat-btn mcpchat-small',
+              'data-testid': 'error-retry',
+              'aria-label': 'Retry: send your last message again',
+              disabled: isBusy(s) || s.connection !== 'open'
+            },
+            'Retry'
+          )
+        : null;
+    retry?.addEventListener('click', () => {
+      retry.disabled = true;
+      onRetry();
+    });
+    box.append(h('span', { class: 'mcpchat-chat-error-text' }, err.text), ' ', ...(retry ? [retry, ' '] : []), close);
   }
 }
 
@@ -240,6 +183,7 @@ export function renderComposer(
   const running = isRunning(s);
   els.stop.hidden = !running;
   els.send.disabled = isBusy(s) || s.connection !== 'open';
-  els.send.title = s.pending.length ? 'Decide the pending tool calls first' : '';
+  els.send.title =
+    s.connection !== 'open' ? 'Not connected to the chat server' : s.pending.length ? 'Decide the pending tool calls first' : '';
   els.root.dataset.running = String(running);
 }

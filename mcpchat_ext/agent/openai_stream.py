@@ -1,0 +1,130 @@
+"""ChatOpenAI whose chat-completions stream is read as plain JSON, not as SDK objects.
+
+The openai SDK turns every SSE chunk of a streamed reply into a ``ChatCompletionChunk`` model
+(``construct_type``: a recursive walk over its type hints) and langchain-openai turns it straight
+back into a dict (``model_dump``) before it reads it. With 100 chats streaming at once, the SDK's
+stream handling was 47 % of the event loop's time (py-spy of ``bench_concurrency.py``,
+benchmarks/README.md), about a third of it that round trip. :class:`StreamingChatOpenAI` reads the
+same response (the SDK still sends the request: auth, retries, HTTP errors) as server-sent events
+and hands each chunk's JSON to langchain-openai's own chunk conversion, so the messages, tool-call
+chunks, usage and finish reason are the same as ChatOpenAI's (tests/agent/test_openai_stream.py
+compares the two on the same streams).
+
+Only the plain chat-completions stream is read this way; structured output (``response_format``),
+the Responses API, response headers and gateways take ChatOpenAI's own path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_openai import ChatOpenAI
+from langchain_openai.chat_models.base import _handle_openai_api_error, _handle_openai_bad_request
+
+STREAM_ERROR = "An error occurred during streaming"  # (the SDK's words for an error without a message)
+BAD_CHUNK = "the model endpoint sent a stream chunk that is not a chat-completion chunk (a JSON object)"
+# The longest server-sent event read (a stream that never ends an event must not fill the memory).
+MAX_EVENT_BYTES = 8 * 1024 * 1024
+
+
+async def sse_data(pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The ``data`` of each server-sent event in the body ``pieces`` (as they come off the socket),
+    up to ``[DONE]``: multi-line data joined with newlines; comments, ``event:``, ``id:`` and
+    ``retry:`` fields skipped; lines end with LF or CRLF (a lone CR is not a line end here).
+
+    Split on bytes, event by event: per network read, not per line (the SDK's decoder and
+    httpx's line iterator cost a Python step per line and a decode per piece)."""
+    buf = b""
+    async for piece in pieces:
+        buf = (buf + piece).replace(b"\r\n", b"\n") if b"\r" in piece or buf.endswith(b"\r") else buf + piece
+        while (end := buf.find(b"\n\n")) >= 0:
+            event, buf = buf[:end], buf[end + 2 :]
+            if (data := _event_data(event)) is not None:
+                if data.startswith(b"[DONE]"):
+                    return
+                yield data
+        if len(buf) > MAX_EVENT_BYTES:
+            raise ValueError(f"the model endpoint sent a stream event over {MAX_EVENT_BYTES} bytes long")
+    if (data := _event_data(buf.rstrip(b"\r\n"))) is not None and not data.startswith(b"[DONE]"):
+        yield data  # a last event without its blank line
+
+
+def _event_data(event: bytes) -> bytes | None:
+    data = [line[5:].removeprefix(b" ") for line in event.split(b"\n") if line.startswith(b"data:")]
+    return b"\n".join(data) if data else None
+
+
+def stream_error(chunk: Any, request: Any) -> openai.APIError | None:
+    """The error an SSE chunk reports instead of data (as the SDK raises it), or the chunk is not
+    one (hostile or broken: not an object, ``choices`` not a list of objects), else None."""
+    choices = chunk.get("choices") if isinstance(chunk, dict) else None
+    if (
+        not isinstance(chunk, dict)
+        or not isinstance(choices or [], list)
+        or not all(isinstance(c, dict) for c in choices or [])
+    ):
+        return openai.APIError(message=BAD_CHUNK, request=request, body=None)
+    if not chunk.get("error"):
+        return None
+    error = chunk["error"]
+    message = error.get("message") if isinstance(error, dict) else None
+    return openai.APIError(
+        message=message if isinstance(message, str) and message else STREAM_ERROR, request=request, body=error
+    )
+
+
+class StreamingChatOpenAI(ChatOpenAI):
+    """ChatOpenAI (chat-completions API) reading its reply stream as JSON (see the module doc)."""
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        *,
+        stream_usage: bool | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        plain = not self._use_responses_api({**kwargs, **self.model_kwargs})
+        plain = plain and not (self.include_response_headers or self._uses_gateway)
+        payload: dict[str, Any] = {}
+        if plain:
+            kwargs["stream"] = True
+            if self._should_stream_usage(stream_usage, **kwargs):
+                kwargs["stream_options"] = {"include_usage": True}
+            payload = self._get_request_payload(messages, stop=stop, **kwargs)
+        if not plain or "response_format" in payload:
+            async for chunk in super()._astream(
+                messages, stop, run_manager, stream_usage=stream_usage, **kwargs
+            ):
+                yield chunk
+            return
+        default_chunk_class: type[BaseMessageChunk] = AIMessageChunk
+        try:
+            async with self.async_client.with_streaming_response.create(**payload) as response:
+                async for data in sse_data(response.iter_bytes()):
+                    chunk = json.loads(data)
+                    if (error := stream_error(chunk, response.http_request)) is not None:
+                        raise error
+                    for choice in chunk.get("choices") or ():
+                        choice.setdefault("delta", None)  # (as the SDK object has it: skipped)
+                    generation = self._convert_chunk_to_generation_chunk(chunk, default_chunk_class, {})
+                    if generation is None:
+                        continue
+                    default_chunk_class = generation.message.__class__
+                    if run_manager:
+                        logprobs = (generation.generation_info or {}).get("logprobs")
+                        await run_manager.on_llm_new_token(
+                            generation.text, chunk=generation, logprobs=logprobs
+                        )
+                    yield generation
+        except openai.BadRequestError as e:
+            _handle_openai_bad_request(e)
+        except openai.APIError as e:
+            _handle_openai_api_error(e)

@@ -1,0 +1,86 @@
+"""A chat's cross-process run lease as a turn manager uses it: take it, keep it renewed while the
+turn runs, hand it back (store/leases.py holds the row).
+
+The leases kept are renewed together, by one task and one statement per interval however many
+chats run (100 chats streaming at once made 100 writes every ``ttl / 3``, and those contended with
+the turn starts for the database: "database is locked").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ..errors import Conflict
+from ..store.leases import Leases
+
+log = logging.getLogger("mcpchat_ext")
+
+BUSY_ELSEWHERE = (
+    "this chat is busy in another process (a notebook widget or the Python API on the same data "
+    "files, or another Jupyter server); wait until its reply is done and try again"
+)
+# After a failed renewal the next try comes after this part of the usual interval.
+RETRY_PART = 0.2
+
+
+class RunLeases:
+    """The run leases this process holds, with the turn count each chat had after its last turn
+    here (so that a turn another process ran in between is noticed)."""
+
+    def __init__(self, leases: Leases) -> None:
+        self._leases = leases
+        self._turn_counts: dict[str, int] = {}
+        self._kept: set[str] = set()
+        self._renewal: asyncio.Task[None] | None = None
+
+    async def take(self, chat_id: str) -> bool:
+        """Take the chat's lease (Conflict while another process runs it); True when another
+        process ran a turn in this chat since this one's last."""
+        turns = await self._leases.acquire(chat_id)
+        if turns is None:
+            raise Conflict(BUSY_ELSEWHERE)
+        ran_elsewhere = self._turn_counts.get(chat_id) != turns - 1
+        self._turn_counts[chat_id] = turns
+        return ran_elsewhere
+
+    def created(self, chat_id: str) -> None:
+        """A chat made in this process: no turn ran in it anywhere yet."""
+        self._turn_counts[chat_id] = 0
+
+    @property
+    def kept(self) -> frozenset[str]:
+        """The chats whose leases are being renewed."""
+        return frozenset(self._kept)
+
+    def keep(self, chat_id: str) -> None:
+        """Renew the lease until :meth:`release` (with the other kept ones)."""
+        self._kept.add(chat_id)
+        if self._renewal is None or self._renewal.done():
+            self._renewal = asyncio.create_task(self._renew_kept(), name="mcpchat-run-leases")
+
+    async def _renew_kept(self) -> None:
+        interval = self._leases.ttl / 3
+        wait = interval
+        while self._kept:
+            await asyncio.sleep(wait)
+            try:
+                await self._leases.renew(set(self._kept))
+                wait = interval
+            except Exception:
+                log.warning(
+                    "could not renew the run leases of %d chats; trying again soon",
+                    len(self._kept),
+                    exc_info=True,
+                )
+                wait = interval * RETRY_PART
+
+    async def release(self, chat_id: str) -> None:
+        self._kept.discard(chat_id)
+        if not self._kept and self._renewal is not None:
+            self._renewal.cancel()
+            self._renewal = None
+        try:
+            await self._leases.release(chat_id)
+        except Exception:  # it lapses by itself (ttl)
+            log.warning("could not release the run lease of chat %s", chat_id, exc_info=True)

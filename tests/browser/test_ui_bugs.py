@@ -1,0 +1,208 @@
+"""The UI bugs of issue 15, each reproduced in JupyterLab (headless Chromium, offline demo model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import LabServer
+from tests.browser.panel import ChatPanel, tid
+from tests.browser.ui_checks import low_contrast, squeeze
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+
+@pytest.fixture
+def chat(page: Any, lab_server: LabServer) -> ChatPanel:
+    panel = ChatPanel(page, lab_server)
+    panel.open_lab()
+    panel.open_panel()
+    return panel
+
+
+def show_chats(chat: ChatPanel) -> None:
+    if not chat.t("chat-sidebar").is_visible():
+        chat.t("toggle-chats").click()
+    chat.t("chat-sidebar").wait_for(state="visible")
+
+
+def test_delete_confirmation_is_visible(page: Any, chat: ChatPanel) -> None:
+    from playwright.sync_api import expect
+
+    chat_id = chat.new_chat()
+    show_chats(chat)
+    row = chat.root.locator(f'{tid("chat-item")}[data-chat-id="{chat_id}"]')
+    row.hover()
+    delete = row.locator(tid("chat-delete"))
+    delete.click()
+    expect(delete).to_have_text("Delete?")
+    expect(delete).to_have_attribute("data-confirm", "1")
+    page.steps.shot("delete-confirm")
+    style = delete.evaluate("(el) => getComputedStyle(el).backgroundColor")
+    assert style not in ("rgba(0, 0, 0, 0)", "transparent"), style
+    assert low_contrast(row) == []
+    delete.click()
+    expect(chat.root.locator(f'{tid("chat-item")}[data-chat-id="{chat_id}"]')).to_have_count(0)
+
+
+def test_rename_raises_no_error(page: Any, chat: ChatPanel) -> None:
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    chat_id = chat.new_chat()
+    show_chats(chat)
+    row = chat.root.locator(f'{tid("chat-item")}[data-chat-id="{chat_id}"]')
+    # Enter saves
+    row.hover()
+    row.locator(tid("chat-rename")).click()
+    box = row.locator(tid("chat-rename-input"))
+    box.fill("first title")
+    box.press("Enter")
+    expect(row.locator(tid("chat-item-title"))).to_have_text("first title")
+    # leaving the box saves too
+    row.hover()
+    row.locator(tid("chat-rename")).click()
+    row.locator(tid("chat-rename-input")).fill("second title")
+    chat.t("chat-search").click()
+    expect(row.locator(tid("chat-item-title"))).to_have_text("second title")
+    # Escape cancels
+    row.hover()
+    row.locator(tid("chat-rename")).click()
+    row.locator(tid("chat-rename-input")).fill("never saved")
+    row.locator(tid("chat-rename-input")).press("Escape")
+    expect(row.locator(tid("chat-item-title"))).to_have_text("second title")
+    expect(chat.t("chat-sidebar")).to_be_visible()  # Escape ended the rename, not the list
+    expect(chat.t("chat-title")).to_have_text("second title")
+    page.wait_for_timeout(300)  # a late error of the re-render would show here
+    assert [e for e in errors if "removeChild" in e or "mcpchat" in e.lower()] == [], errors
+
+
+def test_narrow_chat_list_can_be_closed(page: Any, chat: ChatPanel) -> None:
+    from playwright.sync_api import expect
+
+    chat.new_chat()
+    squeeze(page, 400)
+    show_chats(chat)
+    toggle = chat.t("toggle-chats")
+    page.steps.shot("narrow-list-open")
+    # the toggle is not covered by the list
+    covered = toggle.evaluate(
+        "(el) => { const r = el.getBoundingClientRect();"
+        " const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);"
+        " return !(hit === el || el.contains(hit)); }"
+    )
+    assert not covered, "the chat list covers its own toggle"
+    toggle.click()
+    expect(chat.t("chat-sidebar")).to_be_hidden()
+    # the list's own close button, and Escape
+    toggle.click()
+    chat.t("close-chats").click()
+    expect(chat.t("chat-sidebar")).to_be_hidden()
+    expect(toggle).to_be_focused()
+    toggle.click()
+    expect(chat.t("chat-sidebar")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(chat.t("chat-sidebar")).to_be_hidden()
+
+
+def test_pending_call_shown_once_and_own_message_stays_visible(page: Any, chat: ChatPanel) -> None:
+    from playwright.sync_api import expect
+
+    chat.new_chat()
+    chat.use_server("demo")
+    chat.t("toggle-servers").click()  # servers panel closed: the transcript has its room
+    for i in range(6):  # a transcript taller than the panel
+        chat.send(f"note {i} " + "lorem ipsum dolor sit amet " * 30)
+        chat.wait_idle()
+    chat.send("add 2 and 3")
+    card = chat.t("approval-card")
+    expect(card).to_have_count(1, timeout=60_000)
+    page.steps.shot("approval-shown")
+    # one visible card for the call: the transcript does not repeat it
+    visible_args = chat.root.locator(tid("tool-args")).evaluate_all(
+        "(els) => els.filter((e) => e.checkVisibility()).length"
+    )
+    assert visible_args == 1
+    # the user's new message is in view above the panel
+    mine = chat.t("message-user").last
+    expect(mine).to_contain_text("add 2 and 3")
+    inside = mine.evaluate(
+        "(el) => { const t = el.closest('[data-testid=transcript]').getBoundingClientRect();"
+        " const r = el.getBoundingClientRect(); return r.bottom > t.top + 4 && r.bottom <= t.bottom + 1; }"
+    )
+    assert inside, "the approval panel hides the user's new message"
+    card.locator(tid("approve")).click()  # one click
+    expect(chat.t("tool-result").last.locator("pre")).to_have_text("5", timeout=60_000)  # not 5.0
+    chat.wait_idle()
+
+
+def test_approval_card_fits_at_320px(page: Any, chat: ChatPanel) -> None:
+    from playwright.sync_api import expect
+
+    chat.new_chat()
+    chat.use_server("demo")
+    chat.t("toggle-servers").click()
+    squeeze(page, 320)
+    chat.send("add 2 and 3 and multiply 4 by 5")
+    expect(chat.t("approval-card")).to_have_count(2, timeout=60_000)
+    page.steps.shot("approvals-320")
+    for name in ("approve-all", "reject-all"):
+        button = chat.t(name)
+        expect(button).to_be_visible()
+        fits = button.evaluate(
+            "(el) => { const root = el.closest('[data-testid=mcpchat]').getBoundingClientRect();"
+            " const r = el.getBoundingClientRect();"
+            " return r.left >= root.left && r.right <= root.right + 0.5 && el.scrollWidth <= el.clientWidth + 1; }"
+        )
+        assert fits, f"{name} is clipped at 320 px"
+    right = chat.root.evaluate("(el) => el.getBoundingClientRect().right")
+    for card in chat.t("approval-card").all():
+        for name in ("approve", "edit", "reject", "reject-reason"):
+            box = card.locator(tid(name)).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= right + 0.5, (name, box, right)
+    chat.t("reject-all").click()
+    chat.wait_idle()
+    expect(chat.t("approval-panel")).to_have_count(0)
+
+
+def test_edit_form_shows_the_defaults(page: Any, chat: ChatPanel) -> None:
+    from playwright.sync_api import expect
+
+    chat.new_chat()
+    chat.use_server("demo")
+    chat.send("roll 2 dice")
+    card = chat.t("approval-card")
+    expect(card).to_have_count(1, timeout=60_000)
+    card.locator(tid("edit")).click()
+    expect(card.locator(tid("arg-count"))).to_have_value("2")
+    expect(card.locator(tid("arg-sides"))).to_have_value("6")  # the tool's default, not blank
+    expect(card.locator(tid("arg-sides"))).to_be_focused()  # the form's first field takes the focus
+    page.steps.shot("edit-defaults")
+    card.locator(tid("edit-run")).click()
+    result = chat.t("tool-result").last
+    expect(result).to_contain_text("rolled 2d6", timeout=60_000)
+    chat.wait_idle()
+    # the untouched default was not sent as an edit
+    expect(chat.t("tool-call").last.locator(tid("tool-args"))).not_to_contain_text("sides")
+
+
+def test_demo_model_keeps_urls_and_closes_code_blocks(page: Any, chat: ChatPanel) -> None:
+    from playwright.sync_api import expect
+
+    chat.new_chat()
+    chat.use_server("demo")
+    chat.send("count the words in http://127.0.0.1:8000/page.html")
+    card = chat.t("approval-card")
+    expect(card).to_have_count(1, timeout=60_000)
+    expect(card.locator(tid("tool-args"))).to_contain_text('"text": "http://127.0.0.1:8000/page.html"')
+    card.locator(tid("approve")).click()
+    chat.wait_idle()
+    reply = chat.t("message-assistant").last
+    expect(reply).to_contain_text("Anything else?", timeout=60_000)
+    # the closing words are not inside a code block
+    inside = reply.evaluate(
+        "(el) => [...el.querySelectorAll('pre, code')].some((c) => c.textContent.includes('Anything else?'))"
+    )
+    assert not inside
