@@ -8,6 +8,7 @@ import type { JSONSchema, PromptInfo, PromptMessage, ResourceInfo, ResourceList 
 import { h } from '../dom';
 import { OPEN_RESOURCE_EVENT, OpenResourceDetail, contentsView } from './media';
 import { buildArgsForm } from './schemaForm';
+import { remember } from './openDetails';
 import { fillTemplate, templateVars } from '../model/uriTemplate';
 import { promptSchema, promptText } from '../model/slashCommands';
 
@@ -26,10 +27,6 @@ export interface AttachResourceDetail {
   uri: string;
   label: string;
 }
-
-/** The lists open in a server's details (`server\nresources`): re-made open (and listed again)
- * when the server's rows are rendered again, e.g. after it said its lists changed. */
-const openLists = new Set<string>();
 
 export interface OfferingsActions {
   resources(server: string): Promise<ResourceList>;
@@ -115,19 +112,11 @@ function promptRow(server: string, p: PromptInfo, actions: OfferingsActions): HT
   );
 }
 
-function remember(box: HTMLDetailsElement, key: string): void {
-  box.addEventListener('toggle', () => (box.open ? openLists.add(key) : openLists.delete(key)));
-  if (openLists.has(key)) {
-    queueMicrotask(() => (box.open = true)); // (after the toggle listeners: it lists again)
-  }
-}
-
 /** "Resources" and "Prompts" of a ready server, loaded when opened. */
 export function offeringsView(server: string, actions: OfferingsActions): HTMLElement[] {
   const resources = h('details', { class: 'mcpchat-offerings', 'data-testid': 'server-resources' }, h('summary', {}, 'Resources'));
   const resBody = h('ul', {});
   resources.append(resBody);
-  remember(resources, `${server}\nresources`);
   resources.addEventListener('toggle', () => {
     if (resources.open) {
       void actions
@@ -142,7 +131,6 @@ export function offeringsView(server: string, actions: OfferingsActions): HTMLEl
   const prompts = h('details', { class: 'mcpchat-offerings', 'data-testid': 'server-prompts' }, h('summary', {}, 'Prompts'));
   const promptBody = h('ul', {});
   prompts.append(promptBody);
-  remember(prompts, `${server}\nprompts`);
   prompts.addEventListener('toggle', () => {
     if (prompts.open) {
       void actions
@@ -154,5 +142,7 @@ export function offeringsView(server: string, actions: OfferingsActions): HTMLEl
         .catch(err => promptBody.replaceChildren(h('li', { class: 'mcpchat-form-error' }, (err as Error).message)));
     }
   });
+  remember(resources, `${server}\nresources`);
+  remember(prompts, `${server}\nprompts`);
   return [resources, prompts];
 }

@@ -6,6 +6,7 @@
 import type { ServerLogEntry, ServerStatus } from '../protocol';
 import { h } from '../dom';
 import { OfferingsActions, offeringsView } from './offerings';
+import { remember } from './openDetails';
 
 export type LoadLog = (name: string) => Promise<ServerLogEntry[]>;
 export type SetRoots = (name: string, roots: string[]) => Promise<void>;
@@ -24,7 +25,7 @@ function rootsView(s: ServerStatus, save: SetRoots): HTMLElement {
       .catch(err => (error.textContent = (err as Error).message))
       .finally(() => (btn.disabled = false));
   });
-  return h(
+  const box = h(
     'details',
     { class: 'mcpchat-server-roots', 'data-testid': 'server-roots' },
     h('summary', { title: 'Directories the server is told it may work in (advice, not a sandbox)' }, `Roots: ${(s.roots ?? []).join(', ') || 'none'}`),
@@ -32,6 +33,8 @@ function rootsView(s: ServerStatus, save: SetRoots): HTMLElement {
     btn,
     error
   );
+  remember(box, `${s.name}\nroots`);
+  return box;
 }
 
 function logList(entries: readonly ServerLogEntry[]): HTMLElement {
@@ -65,6 +68,7 @@ function logView(name: string, load: LoadLog): HTMLElement {
   reload.addEventListener('click', refresh);
   const box = h('details', { class: 'mcpchat-server-log', 'data-testid': 'server-log' }, h('summary', {}, 'Log'), reload, body);
   box.addEventListener('toggle', () => box.open && refresh());
+  remember(box, `${name}\nlog`);
   return box;
 }
 
@@ -80,14 +84,14 @@ export function serverExtras(
     out.push(rootsView(s, setRoots));
   }
   if (s.instructions) {
-    out.push(
-      h(
-        'details',
-        { class: 'mcpchat-server-instructions', 'data-testid': 'server-instructions' },
-        h('summary', { title: 'Added to the system prompt of chats that use this server' }, 'Instructions (in the system prompt)'),
-        h('pre', {}, s.instructions)
-      )
+    const box = h(
+      'details',
+      { class: 'mcpchat-server-instructions', 'data-testid': 'server-instructions' },
+      h('summary', { title: 'Added to the system prompt of chats that use this server' }, 'Instructions (in the system prompt)'),
+      h('pre', {}, s.instructions)
     );
+    remember(box, `${s.name}\ninstructions`);
+    out.push(box);
   }
   for (const note of s.notes ?? []) {
     out.push(h('div', { class: 'mcpchat-note', 'data-testid': 'server-note' }, note));
