@@ -137,6 +137,9 @@ async def close_model(model: BaseChatModel) -> None:
     client = getattr(model, "http_async_client", None)
     if client is not None and hasattr(client, "aclose"):
         await client.aclose()
+    close_thread_client = getattr(model, "aclose_stream_client", None)
+    if close_thread_client is not None:
+        await close_thread_client()
 
 
 def make_model(cfg: EngineConfig) -> BaseChatModel:

@@ -16,6 +16,7 @@ the Responses API, response headers and gateways take ChatOpenAI's own path.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,6 +27,9 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChun
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import _handle_openai_api_error, _handle_openai_bad_request
+from pydantic import PrivateAttr
+
+from .stream_thread import STREAMS, ChunkSink
 
 STREAM_ERROR = "An error occurred during streaming"  # (the SDK's words for an error without a message)
 BAD_CHUNK = "the model endpoint sent a stream chunk that is not a chat-completion chunk (a JSON object)"
@@ -60,6 +64,48 @@ def _event_data(event: bytes) -> bytes | None:
     return b"\n".join(data) if data else None
 
 
+def _text_of(chunk: Any) -> tuple[str, Any] | None:
+    """``(text, role)`` of a chunk that carries nothing but text for choice 0, else None."""
+    if chunk.get("usage"):
+        return None
+    choices = chunk.get("choices")
+    if not isinstance(choices, list) or len(choices) != 1:
+        return None
+    choice = choices[0]
+    if choice.get("index", 0) != 0 or choice.get("finish_reason") or choice.get("logprobs"):
+        return None
+    delta = choice.get("delta")
+    if not isinstance(delta, dict) or not isinstance(delta.get("content"), str):
+        return None
+    if any(v is not None for k, v in delta.items() if k not in ("content", "role")):
+        return None
+    return delta["content"], delta.get("role")
+
+
+def join_text_chunks(batch: list[Any]) -> list[Any]:
+    """``batch`` with each run of text-only chunks joined into one (the first's fields, the run's
+    text): a busy event loop takes what arrived meanwhile as one chunk, so LangChain and LangGraph
+    do their per-chunk work once. Chunks with anything else (tool calls, usage, a finish reason,
+    logprobs, reasoning) are kept as they are and in place."""
+    out: list[Any] = []
+    run: list[str] = []
+    run_role: Any = None
+    for chunk in batch:
+        text = _text_of(chunk)
+        if text is not None and run and text[1] in (None, run_role):
+            run.append(text[0])
+            continue
+        if run and len(run) > 1:
+            out[-1]["choices"][0]["delta"]["content"] = "".join(run)
+        run = []
+        out.append(chunk)
+        if text is not None:
+            run, run_role = [text[0]], text[1]
+    if run and len(run) > 1:
+        out[-1]["choices"][0]["delta"]["content"] = "".join(run)
+    return out
+
+
 def stream_error(chunk: Any, request: Any) -> openai.APIError | None:
     """The error an SSE chunk reports instead of data (as the SDK raises it), or the chunk is not
     one (hostile or broken: not an object, ``choices`` not a list of objects), else None."""
@@ -81,6 +127,8 @@ def stream_error(chunk: Any, request: Any) -> openai.APIError | None:
 
 class StreamingChatOpenAI(ChatOpenAI):
     """ChatOpenAI (chat-completions API) reading its reply stream as JSON (see the module doc)."""
+
+    _thread_client: Any = PrivateAttr(default=None)
 
     async def _astream(
         self,
@@ -106,14 +154,19 @@ class StreamingChatOpenAI(ChatOpenAI):
                 yield chunk
             return
         default_chunk_class: type[BaseMessageChunk] = AIMessageChunk
+        sink = ChunkSink()
+        reading = STREAMS.submit(self._read_on_stream_thread(payload, sink))
+        reading.add_done_callback(lambda _: sink.wake())
         try:
-            async with self.async_client.with_streaming_response.create(**payload) as response:
-                async for data in sse_data(response.iter_bytes()):
-                    chunk = json.loads(data)
-                    if (error := stream_error(chunk, response.http_request)) is not None:
-                        raise error
-                    for choice in chunk.get("choices") or ():
-                        choice.setdefault("delta", None)  # (as the SDK object has it: skipped)
+            while True:
+                batch = sink.take()
+                if not batch:
+                    if reading.done():
+                        reading.result()  # (the stream's error, if it failed)
+                        break
+                    await sink.wait()
+                    continue
+                for chunk in join_text_chunks(batch):
                     generation = self._convert_chunk_to_generation_chunk(chunk, default_chunk_class, {})
                     if generation is None:
                         continue
@@ -128,3 +181,27 @@ class StreamingChatOpenAI(ChatOpenAI):
             _handle_openai_bad_request(e)
         except openai.APIError as e:
             _handle_openai_api_error(e)
+        finally:
+            reading.cancel()  # (a Stop, or the reply's reader went away: close the request)
+
+    async def _read_on_stream_thread(self, payload: dict[str, Any], sink: ChunkSink) -> None:
+        """(Stream thread.) Send the request and put each chunk's JSON into ``sink``."""
+        if self._thread_client is None:  # (made on the thread whose loop its connections use)
+            self._thread_client = self.root_async_client.copy(
+                http_client=openai.DefaultAsyncHttpxClient(timeout=self.root_async_client.timeout)
+            )
+        completions = self._thread_client.chat.completions
+        async with completions.with_streaming_response.create(**payload) as response:
+            async for data in sse_data(response.iter_bytes()):
+                chunk = json.loads(data)
+                if (error := stream_error(chunk, response.http_request)) is not None:
+                    raise error
+                for choice in chunk.get("choices") or ():
+                    choice.setdefault("delta", None)  # (as the SDK object has it: skipped)
+                sink.put(chunk)
+
+    async def aclose_stream_client(self) -> None:
+        """Close the stream thread's HTTP client of this model (if it made one)."""
+        client, self._thread_client = self._thread_client, None
+        if client is not None:
+            await asyncio.wrap_future(STREAMS.submit(client.close()))

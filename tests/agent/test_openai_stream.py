@@ -74,7 +74,8 @@ async def test_text_tool_calls_and_usage_match_chatopenai(llm: FakeOpenAI) -> No
         mine, n_mine = await _reply(ours, tools=[add])
         theirs, n_theirs = await _reply(stock, tools=[add])
         _same(mine, theirs)
-        assert n_mine == n_theirs
+        # (ours joins text chunks that arrived together: never more chunks than ChatOpenAI)
+        assert 1 <= n_mine <= n_theirs
     assert [c["args"] for c in mine.tool_calls] == [{"a": 2, "b": 3}, {"a": 1, "b": 1}]
     assert mine.usage_metadata is not None and mine.usage_metadata["output_tokens"] > 0
     # what the endpoint got: the same request from both (streamed, usage asked for)

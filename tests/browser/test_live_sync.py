@@ -137,8 +137,12 @@ def test_widget_keeps_its_height_after_a_reload(page: Any, lab_server: LabServer
     assert 500 <= before <= 540, before
     # what ipywidgets' Layout view does when the layout model syncs (it did so after a reload, in
     # some orders): the view node's inline style is rewritten; the chat's own box keeps the height
-    widget.evaluate("(el) => el.closest('.jp-OutputArea-output .lm-Widget:not(.mcpchat-widget)')?.removeAttribute('style')")
-    assert widget.evaluate("(el) => el.parentElement.getBoundingClientRect().height") == pytest.approx(before, abs=2)
+    widget.evaluate(
+        "(el) => el.closest('.jp-OutputArea-output .lm-Widget:not(.mcpchat-widget)')?.removeAttribute('style')"
+    )
+    assert widget.evaluate("(el) => el.parentElement.getBoundingClientRect().height") == pytest.approx(
+        before, abs=2
+    )
     page.locator(f"{NOTEBOOK_SHOWN} .jp-Notebook").first.click(position={"x": 5, "y": 5})
     page.keyboard.press("Control+s")  # the output (the widget's view) must be in the file to come back
     # saved (other notebooks, opened by earlier tests and restored in hidden tabs, may stay dirty)

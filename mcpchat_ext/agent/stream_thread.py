@@ -1,0 +1,105 @@
+"""Model reply streams read on a thread of their own, handed to the event loop in batches.
+
+Reading a streamed reply costs Python work per chunk: an HTTP read, the server-sent-event split,
+``json.loads``. With 100 chats streaming at once that is 20,000 chunks a second, and on the
+Jupyter server's event loop it made every loop iteration long: every other user's request, every
+websocket frame and every first token waited behind it (issue 12, benchmarks/README.md).
+
+:class:`StreamThread` runs one more asyncio loop, on a daemon thread, that sends the requests and
+reads the streams. Parsed chunks go into a :class:`ChunkSink`; the event loop is woken once per
+batch (not once per chunk) and takes everything that arrived since it last looked, so the
+per-chunk work left on it (LangChain's chunk objects, LangGraph's stream, the fan-out) shrinks to
+per-batch work when the loop is busy, and stays per-chunk when it is idle (no added latency).
+
+The GIL still serialises the Python work of both threads, but the event loop no longer runs one
+long iteration over all streams' reads: it waits at most one switch interval (5 ms) for the GIL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections import deque
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class StreamThread:
+    """An asyncio loop on a daemon thread, started on first use, for model HTTP streams."""
+
+    def __init__(self, name: str = "mcpchat-model-streams") -> None:
+        self._name = name
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                started = threading.Event()
+
+                def run() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(started.set)
+                    loop.run_forever()
+
+                threading.Thread(target=run, name=self._name, daemon=True).start()
+                started.wait()
+                self._loop = loop
+            return self._loop
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coro`` on the stream thread's loop."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop())
+
+    def on_thread(self) -> bool:
+        """Whether the caller runs on the stream thread's loop."""
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+
+STREAMS = StreamThread()
+
+
+class ChunkSink:
+    """Items put on the stream thread, taken in batches on the event loop that made the sink."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._items: deque[Any] = deque()
+        self._lock = threading.Lock()
+        self._signalled = False
+        self._ready = asyncio.Event()
+
+    def put(self, item: Any) -> None:
+        """(Stream thread.) Add ``item``; wake the event loop if it is not woken already."""
+        with self._lock:
+            self._items.append(item)
+            wake, self._signalled = not self._signalled, True
+        if wake:
+            self.wake()
+
+    def wake(self) -> None:
+        """(Any thread.) Wake the event loop's :meth:`wait`."""
+        try:
+            self._loop.call_soon_threadsafe(self._ready.set)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+    def take(self) -> list[Any]:
+        """(Event loop.) Everything put since the last take, in order."""
+        with self._lock:
+            batch = list(self._items)
+            self._items.clear()
+            self._signalled = False
+        return batch
+
+    async def wait(self) -> None:
+        """(Event loop.) Until something was put or :meth:`wake` was called."""
+        await self._ready.wait()
+        self._ready.clear()

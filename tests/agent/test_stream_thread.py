@@ -1,0 +1,179 @@
+"""agent/stream_thread.py and the stream-thread path of StreamingChatOpenAI: the reply is read on
+a thread of its own; a busy event loop gets what arrived meanwhile joined into one chunk (text
+only: tool calls, usage and finish reasons stay as they came); a Stop closes the request."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+from langchain_core.messages import AIMessageChunk
+from pydantic import SecretStr
+
+from mcpchat_ext.agent.openai_stream import StreamingChatOpenAI, join_text_chunks
+from mcpchat_ext.agent.stream_thread import STREAMS, ChunkSink
+from tests.fakes.openai_server import FakeOpenAI, text_reply, tool_call_reply
+
+pytestmark = [pytest.mark.timeout(60)]
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def _model(base_url: str) -> StreamingChatOpenAI:
+    return StreamingChatOpenAI(
+        model="fake-model",
+        api_key=SecretStr("test-key"),
+        base_url=base_url,
+        streaming=True,
+        stream_usage=True,
+        use_responses_api=False,
+        max_retries=0,
+        http_async_client=openai.DefaultAsyncHttpxClient(),
+    )
+
+
+def _text(content: str, role: str | None = None, **delta: Any) -> dict[str, Any]:
+    d: dict[str, Any] = {"content": content, **delta}
+    if role:
+        d["role"] = role
+    return {"id": "c1", "model": "m", "choices": [{"index": 0, "delta": d, "finish_reason": None}]}
+
+
+def test_runs_of_text_chunks_are_joined_and_everything_else_kept_in_place() -> None:
+    tool = {"id": "c1", "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "t"}]}}]}
+    finish = {"id": "c1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    usage = {"id": "c1", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4}}
+    reasoning = _text("", reasoning_content="thinking")
+    batch = [
+        _text("", "assistant"),
+        _text("a"),
+        _text("b"),
+        tool,
+        _text("c"),
+        _text("d"),
+        reasoning,
+        finish,
+        usage,
+    ]
+    before = copy.deepcopy(batch)
+    out = join_text_chunks(batch)
+    texts = [c["choices"][0]["delta"].get("content") if c.get("choices") else None for c in out]
+    assert texts == ["ab", None, "cd", "", None, None]
+    assert out[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert out[1] == before[3] and out[3] == before[6] and out[4] == before[7] and out[5] == before[8]
+    # another role, or logprobs, starts a chunk of its own
+    assert len(join_text_chunks([_text("a", "assistant"), _text("b", "tool")])) == 2
+    with_logprobs = _text("b")
+    with_logprobs["choices"][0]["logprobs"] = {"content": []}
+    assert len(join_text_chunks([_text("a"), with_logprobs])) == 2
+
+
+@pytest.mark.asyncio
+async def test_the_sink_hands_over_in_order_and_wakes_once_per_batch() -> None:
+    sink = ChunkSink()
+    wakes = 0
+    original = sink.wake
+
+    def counting_wake() -> None:
+        nonlocal wakes
+        wakes += 1
+        original()
+
+    sink.wake = counting_wake  # type: ignore[method-assign]
+
+    def produce() -> None:
+        for i in range(500):
+            sink.put(i)
+
+    t = threading.Thread(target=produce)
+    t.start()
+    t.join()
+    await sink.wait()
+    assert sink.take() == list(range(500))
+    assert wakes == 1  # one wake-up for the whole batch, not one per item
+    sink.put("next")
+    await sink.wait()
+    assert sink.take() == ["next"] and wakes == 2
+
+
+@pytest.mark.asyncio
+async def test_a_busy_loop_gets_what_arrived_meanwhile_as_one_chunk(llm: FakeOpenAI) -> None:
+    llm.queue(text_reply(n_tokens=200, token_delay=0.001))
+    model = _model(llm.base_url)
+    chunks: list[AIMessageChunk] = []
+    async for chunk in model.astream("long"):
+        chunks.append(chunk)
+        if len(chunks) == 2:
+            time.sleep(0.5)  # noqa: ASYNC251 (the event loop is busy: the stream thread reads on)
+    await model.aclose_stream_client()
+    text = "".join(str(c.content) for c in chunks)
+    assert text == " ".join(f"token{i}" for i in range(200))
+    # the 200 tokens were read while the loop slept: they came as one or a few chunks
+    assert len(chunks) < 60, len(chunks)
+    assert max(len(str(c.content)) for c in chunks) > 100
+    assert any(c.usage_metadata for c in chunks)  # (the usage chunk is not joined away)
+
+
+@pytest.mark.asyncio
+async def test_tool_calls_still_assemble_from_their_chunks(llm: FakeOpenAI) -> None:
+    llm.queue(tool_call_reply([("add", {"a": 1, "b": 2}), ("add", {"a": 3, "b": 4})], text="calling"))
+    model = _model(llm.base_url)
+    merged: Any = None
+    async for chunk in model.astream("add"):
+        merged = chunk if merged is None else merged + chunk
+        time.sleep(0.01)  # noqa: ASYNC251 (a busy loop between chunks)
+    await model.aclose_stream_client()
+    assert merged.content == "calling"
+    assert [c["args"] for c in merged.tool_calls] == [{"a": 1, "b": 2}, {"a": 3, "b": 4}]
+
+
+@pytest.mark.asyncio
+async def test_stop_closes_the_request_on_the_stream_thread(llm: FakeOpenAI) -> None:
+    llm.queue(text_reply(n_tokens=2000, token_delay=0.01))
+    model = _model(llm.base_url)
+
+    async def consume() -> int:
+        n = 0
+        async for _ in model.astream("slow"):
+            n += 1
+        return n
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # nothing is left reading on the stream thread (the request was closed, not abandoned)
+    loop = STREAMS.loop()
+    for _ in range(50):
+        pending = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_reading_tasks(), loop))
+        if pending == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert pending == 0
+    await model.aclose_stream_client()
+
+
+async def _reading_tasks() -> int:
+    me = asyncio.current_task()
+    return sum(1 for t in asyncio.all_tasks() if t is not me and not t.done())
+
+
+@pytest.mark.asyncio
+async def test_an_http_error_still_names_the_endpoint_error(llm: FakeOpenAI) -> None:
+    llm.fail_next(status=400)
+    model = _model(llm.base_url)
+    with pytest.raises(openai.BadRequestError):
+        async for _ in model.astream("x"):
+            pass
+    await model.aclose_stream_client()
