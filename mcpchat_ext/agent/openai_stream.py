@@ -128,7 +128,9 @@ def stream_error(chunk: Any, request: Any) -> openai.APIError | None:
 class StreamingChatOpenAI(ChatOpenAI):
     """ChatOpenAI (chat-completions API) reading its reply stream as JSON (see the module doc)."""
 
-    _thread_client: Any = PrivateAttr(default=None)
+    # the stream thread's HTTP client, in a dict that copies of the model share (``model_copy``
+    # copies private attributes shallowly): one client per model, not one per copy or per turn
+    _thread_clients: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     async def _astream(
         self,
@@ -186,11 +188,12 @@ class StreamingChatOpenAI(ChatOpenAI):
 
     async def _read_on_stream_thread(self, payload: dict[str, Any], sink: ChunkSink) -> None:
         """(Stream thread.) Send the request and put each chunk's JSON into ``sink``."""
-        if self._thread_client is None:  # (made on the thread whose loop its connections use)
-            self._thread_client = self.root_async_client.copy(
+        client = self._thread_clients.get("client")
+        if client is None:  # (made on the thread whose loop its connections use)
+            client = self._thread_clients["client"] = self.root_async_client.copy(
                 http_client=openai.DefaultAsyncHttpxClient(timeout=self.root_async_client.timeout)
             )
-        completions = self._thread_client.chat.completions
+        completions = client.chat.completions
         async with completions.with_streaming_response.create(**payload) as response:
             async for data in sse_data(response.iter_bytes()):
                 chunk = json.loads(data)
@@ -202,6 +205,6 @@ class StreamingChatOpenAI(ChatOpenAI):
 
     async def aclose_stream_client(self) -> None:
         """Close the stream thread's HTTP client of this model (if it made one)."""
-        client, self._thread_client = self._thread_client, None
+        client = self._thread_clients.pop("client", None)
         if client is not None:
             await asyncio.wrap_future(STREAMS.submit(client.close()))

@@ -177,3 +177,17 @@ async def test_an_http_error_still_names_the_endpoint_error(llm: FakeOpenAI) -> 
         async for _ in model.astream("x"):
             pass
     await model.aclose_stream_client()
+
+
+@pytest.mark.asyncio
+async def test_copies_of_a_model_share_one_stream_client(llm: FakeOpenAI) -> None:
+    # each turn streams a copy of the model (agent/streaming.py fast_streaming): a client per copy
+    # would leave a connection pool open per turn
+    model = _model(llm.base_url)
+    twin = model.model_copy(update={"stream_chunk_timeout": None})
+    llm.queue(text_reply("a"), text_reply("b"))
+    assert [c.content async for c in model.astream("x") if c.content] == ["a"]
+    assert [c.content async for c in twin.astream("y") if c.content] == ["b"]
+    assert model._thread_clients["client"] is twin._thread_clients["client"]
+    await model.aclose_stream_client()
+    assert "client" not in twin._thread_clients
