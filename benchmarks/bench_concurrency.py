@@ -8,7 +8,9 @@ chats, send one message in each at the same moment, and read every frame until a
 Every connection receives the frames of every chat (the product's fan-out).
 
 Reported: ticker lateness p50/p99/max while idle and under load, turns done, error count, and the
-clients' time-to-first-token / total per turn. Targets (issue 12): p99 lag < 20 ms under load,
+clients' time-to-first-token / total per turn, against a baseline measured first in the same run:
+the same number of streams read at once straight from the fake endpoint by the openai client (in
+a subprocess, as the websocket clients are): what the endpoint and the machine give without us. Targets (issue 12): p99 lag < 20 ms under load,
 time-to-first-token p95 < 500 ms, no errors.
 
     python benchmarks/bench_concurrency.py [--quick] [--chats 100] [--conns 5] [--tokens 500] [--delay 0.005]
@@ -129,6 +131,43 @@ async def client_main(url: str, n_chats: int, n_conns: int) -> None:
         s.close()
 
 
+async def direct_main(base_url: str, n_chats: int) -> None:
+    """The baseline: ``n_chats`` streams at once straight from the fake endpoint with the openai
+    client (no Jupyter, no agent), in this subprocess as the websocket clients are."""
+    from openai import AsyncOpenAI
+
+    async with AsyncOpenAI(base_url=base_url, api_key="test", max_retries=0) as client:
+
+        async def one() -> tuple[float, float]:
+            t0 = now()
+            first = None
+            stream = await client.chat.completions.create(
+                model="fake-model",
+                messages=[{"role": "user", "content": "Write a long answer."}],
+                stream=True,
+            )
+            async for chunk in stream:
+                if first is None and chunk.choices and chunk.choices[0].delta.content:
+                    first = now() - t0
+            return (first if first is not None else now() - t0), now() - t0
+
+        results = await asyncio.gather(*(one() for _ in range(n_chats)))
+    print(json.dumps({"ttft": [r[0] for r in results], "total": [r[1] for r in results]}), flush=True)
+
+
+async def run_direct(llm: FakeLLM, n_chats: int, n_tokens: int, delay: float) -> dict[str, list[float]]:
+    await llm.queue(*[{"n_tokens": n_tokens, "token_delay": delay}] * n_chats)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--direct", llm.base_url, "--chats", str(n_chats),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 600)
+    await proc.wait()
+    result: dict[str, list[float]] = json.loads(line)
+    return result
+
+
 # --------------------------------------------------------------------------- server side
 
 
@@ -160,6 +199,7 @@ async def main(
         ]
     )
     await app._post_start()
+    direct = await run_direct(llm, n_chats, n_tokens, delay)  # the baseline, before the stack's run
     stop = asyncio.Event()
     idle: list[float] = []
     setup: list[float] = []  # clients connect (engine starts), create chats, one warm-up turn
@@ -249,9 +289,16 @@ async def main(
             [
                 ["time to first token", ms(pct(ttft, 50)), ms(pct(ttft, 95)), ms(max(ttft))],
                 ["total", ms(pct(result["total"], 50)), ms(pct(result["total"], 95)), ms(max(result["total"]))],
+                ["baseline: openai client straight from the endpoint, first token",
+                 ms(pct(direct["ttft"], 50)), ms(pct(direct["ttft"], 95)), ms(max(direct["ttft"]))],
+                ["baseline: total", ms(pct(direct["total"], 50)), ms(pct(direct["total"], 95)), ms(max(direct["total"]))],
             ],
         )
     )  # fmt: skip
+    print(
+        f"stack / baseline: first token p95 {pct(ttft, 95) / pct(direct['ttft'], 95):.2f}x, "
+        f"total p50 {pct(result['total'], 50) / pct(direct['total'], 50):.2f}x"
+    )
     print(f"\nturns done: {done}/{n_chats}; errors: {len(errors)} {errors[:3] if errors else ''}")
     lag_ok = pct(loaded, 99) < 0.020
     ttft_ok = bool(ttft) and pct(ttft, 95) < 0.500
@@ -274,7 +321,11 @@ if __name__ == "__main__":
         "--coalesce-ms", type=float, default=None, help="token_coalesce_ms (default: the extension's)"
     )
     ap.add_argument("--client", metavar="WS_URL", help=argparse.SUPPRESS)
+    ap.add_argument("--direct", metavar="BASE_URL", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.direct:
+        asyncio.run(direct_main(a.direct, a.chats))
+        sys.exit(0)
     if a.client:
         asyncio.run(client_main(a.client, a.chats, a.conns))
         sys.exit(0)

@@ -26,6 +26,15 @@ def test_langgraph_sqlite_delta_helpers() -> None:
     assert "_has_task_path" in inspect.getsource(AsyncSqliteSaver)
 
 
+def test_aiosqlite_runs_a_function_on_its_connection_thread() -> None:
+    """agent/checkpoint_hops.py runs each checkpoint read or write as one function there."""
+    import aiosqlite
+
+    params = inspect.signature(aiosqlite.Connection._execute).parameters
+    assert list(params)[:2] == ["self", "fn"]
+    assert isinstance(inspect.getattr_static(aiosqlite.Connection, "_conn"), property)
+
+
 def test_langgraph_delta_snapshot() -> None:
     from langgraph.checkpoint.serde.types import _DeltaSnapshot
 

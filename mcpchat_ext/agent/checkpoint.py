@@ -34,8 +34,8 @@ from langgraph.checkpoint.sqlite._delta import (
     build_delta_channels_writes_history,
     build_delta_stage2_sql,
 )
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from .checkpoint_hops import OneHopSaver
 from .state import MESSAGES_CHANNEL, share_ids
 
 CACHED_THREADS = 64  # threads whose rebuilt message log is kept in memory (LRU)
@@ -44,8 +44,9 @@ MAX_WALK = 64  # parent steps searched for the cached checkpoint before a full r
 _Key = tuple[str, str]  # (thread_id, checkpoint_ns)
 
 
-class ChatSaver(AsyncSqliteSaver):
-    """``AsyncSqliteSaver`` with integer channel versions and a delta-channel cache."""
+class ChatSaver(OneHopSaver):
+    """``AsyncSqliteSaver`` with integer channel versions, a delta-channel cache and one database
+    hop per tuple read or write (agent/checkpoint_hops.py)."""
 
     def __init__(
         self,

@@ -1,0 +1,161 @@
+"""Checkpoint reads and writes in one trip to the database thread each.
+
+``AsyncSqliteSaver`` awaits every cursor step: ``cursor()``, ``execute``, ``fetchone``, the
+pending writes' ``execute`` and ``fetchall``, ``close``, ``commit``. Each is a hop to aiosqlite's
+connection thread and a wake-up of the event loop on the way back, and all of a process's chats
+share the one connection (and the saver's lock). With 100 chats starting a turn at once, a fresh
+chat's turn made 13 such hops before its first token, queued behind every other chat's; on a
+loop busy with streaming replies each hop waited for a loop iteration, and the first token waited
+seconds (benchmarks/README.md, 2026-12-02 stream thread).
+
+:class:`OneHopSaver` runs the same SQL, with the same results, as one function on the connection's
+thread per call: ``aget_tuple``, ``aput`` and ``aput_writes`` are one hop each. Deserialising
+stays on the event loop, as before. aiosqlite's ``Connection._execute`` (run a function on the
+connection's thread) is private: pinned below 0.23 in pyproject.toml, checked in
+tests/test_private_apis.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    WRITES_IDX_MAP,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    get_checkpoint_id,
+    get_checkpoint_metadata,
+)
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
+
+_COLUMNS = "thread_id, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata"
+BY_ID = f"SELECT {_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
+LATEST = (
+    f"SELECT {_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
+    "ORDER BY checkpoint_id DESC LIMIT 1"
+)
+PUT = (
+    "INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
+    "parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_WRITE_COLUMNS = "(thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value)"
+PUT_WRITES_REPLACE = f"INSERT OR REPLACE INTO writes {_WRITE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+PUT_WRITES_IGNORE = f"INSERT OR IGNORE INTO writes {_WRITE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+Row = tuple[Any, ...]
+
+
+def _read(
+    db: sqlite3.Connection, thread_id: str, ns: str, checkpoint_id: str | None, writes_sql: str
+) -> tuple[Row | None, list[Row]]:
+    """(Connection thread.) The checkpoint row and its pending writes."""
+    if checkpoint_id:
+        row = db.execute(BY_ID, (thread_id, ns, checkpoint_id)).fetchone()
+    else:
+        row = db.execute(LATEST, (thread_id, ns)).fetchone()
+    if row is None:
+        return None, []
+    return row, db.execute(writes_sql, (str(row[0]), ns, str(row[1]))).fetchall()
+
+
+def _write(db: sqlite3.Connection, sql: str, rows: list[Row]) -> None:
+    """(Connection thread.) ``sql`` for each of ``rows``, then commit."""
+    db.executemany(sql, rows)
+    db.commit()
+
+
+class OneHopSaver(AsyncSqliteSaver):
+    """``AsyncSqliteSaver`` whose tuple reads and writes take one database-thread hop each."""
+
+    async def _hop(self, fn: Any, *args: Any) -> Any:
+        conn = self.conn
+        return await conn._execute(fn, conn._conn, *args)  # type: ignore[no-untyped-call]
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        await self.setup()
+        conf = config["configurable"]
+        ns = conf.get("checkpoint_ns", "")
+        writes_sql = pending_writes_sql(self._has_task_path)
+        async with self.lock:
+            row, writes = await self._hop(
+                _read, str(conf["thread_id"]), ns, get_checkpoint_id(config), writes_sql
+            )
+        if row is None:
+            return None
+        thread_id, checkpoint_id, parent_checkpoint_id, type_, checkpoint, metadata = row
+        if not get_checkpoint_id(config):
+            config = {
+                "configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint_id}
+            }
+        parent = (
+            {
+                "configurable": {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": ns,
+                    "checkpoint_id": parent_checkpoint_id,
+                }
+            }
+            if parent_checkpoint_id
+            else None
+        )
+        return CheckpointTuple(
+            config,
+            self.serde.loads_typed((type_, checkpoint)),
+            cast(CheckpointMetadata, json.loads(metadata) if metadata is not None else {}),
+            cast(RunnableConfig | None, parent),
+            load_pending_writes(writes, self.serde),
+        )
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        await self.setup()
+        conf = config["configurable"]
+        thread_id, ns = conf["thread_id"], conf["checkpoint_ns"]
+        type_, blob = self.serde.dumps_typed(checkpoint)
+        meta = json.dumps(get_checkpoint_metadata(config, metadata), ensure_ascii=False).encode(
+            "utf-8", "ignore"
+        )
+        row = (str(thread_id), ns, checkpoint["id"], conf.get("checkpoint_id"), type_, blob, meta)
+        async with self.lock:
+            await self._hop(_write, PUT, [row])
+        return {
+            "configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}
+        }
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        sql = PUT_WRITES_REPLACE if all(w[0] in WRITES_IDX_MAP for w in writes) else PUT_WRITES_IGNORE
+        await self.setup()
+        conf = config["configurable"]
+        rows = [
+            (
+                str(conf["thread_id"]),
+                str(conf["checkpoint_ns"]),
+                str(conf["checkpoint_id"]),
+                task_id,
+                task_path,
+                WRITES_IDX_MAP.get(channel, idx),
+                channel,
+                *self.serde.dumps_typed(value),
+            )
+            for idx, (channel, value) in enumerate(writes)
+        ]
+        async with self.lock:
+            await self._hop(_write, sql, rows)

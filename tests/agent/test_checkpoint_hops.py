@@ -1,0 +1,86 @@
+"""agent/checkpoint_hops.py: checkpoint tuples read and written in one database-thread hop each,
+and the same rows as LangGraph's own AsyncSqliteSaver reads and writes (both ways, one file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.base import empty_checkpoint
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from mcpchat_ext.agent.checkpoint_hops import OneHopSaver
+
+pytestmark = pytest.mark.asyncio
+
+
+def _config(thread: str, checkpoint_id: str | None = None) -> Any:
+    conf: dict[str, Any] = {"thread_id": thread, "checkpoint_ns": ""}
+    if checkpoint_id:
+        conf["checkpoint_id"] = checkpoint_id
+    return {"configurable": conf}
+
+
+async def _fill(saver: AsyncSqliteSaver, thread: str) -> list[str]:
+    """Two checkpoints (the second a child of the first) and pending writes on the second."""
+    ids = []
+    parent = _config(thread)
+    for n in range(2):
+        cp = empty_checkpoint()
+        cp["channel_values"] = {"messages": [HumanMessage(f"q{n}"), AIMessage(f"a{n}")]}
+        parent = await saver.aput(parent, cp, {"source": "loop", "step": n}, {})
+        ids.append(cp["id"])
+    await saver.aput_writes(
+        parent, [("messages", AIMessage("pending")), ("__interrupt__", {"x": 1})], "task-1"
+    )
+    return ids
+
+
+def _same(a: Any, b: Any) -> None:
+    assert a is not None and b is not None
+    assert a.config == b.config and a.parent_config == b.parent_config
+    assert a.checkpoint["id"] == b.checkpoint["id"]
+    assert a.checkpoint["channel_values"] == b.checkpoint["channel_values"]
+    assert a.metadata == b.metadata
+    assert a.pending_writes == b.pending_writes
+
+
+async def test_one_hop_reads_and_writes_match_langgraphs_saver(tmp_path: Path) -> None:
+    async with aiosqlite.connect(tmp_path / "cp.db") as conn:
+        ours, stock = OneHopSaver(conn), AsyncSqliteSaver(conn)
+        await ours.setup()
+        written_by_ours = await _fill(ours, "t-ours")
+        written_by_stock = await _fill(stock, "t-stock")
+        for thread, ids in (("t-ours", written_by_ours), ("t-stock", written_by_stock)):
+            _same(await ours.aget_tuple(_config(thread)), await stock.aget_tuple(_config(thread)))
+            for cid in ids:
+                _same(
+                    await ours.aget_tuple(_config(thread, cid)), await stock.aget_tuple(_config(thread, cid))
+                )
+        latest = await ours.aget_tuple(_config("t-ours"))
+        assert latest is not None and {w[1] for w in latest.pending_writes} == {"messages", "__interrupt__"}
+        assert await ours.aget_tuple(_config("nobody")) is None
+        assert await ours.aget_tuple(_config("t-ours", "no-such-id")) is None
+
+
+async def test_each_read_and_write_is_one_hop(tmp_path: Path) -> None:
+    async with aiosqlite.connect(tmp_path / "cp.db") as conn:
+        saver = OneHopSaver(conn)
+        await saver.setup()
+        hops = 0
+        execute = conn._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            nonlocal hops
+            hops += 1
+            return await execute(fn, *args, **kwargs)
+
+        conn._execute = counted  # type: ignore[method-assign]
+        await _fill(saver, "t")  # two puts and one put_writes
+        assert hops == 3
+        hops = 0
+        assert await saver.aget_tuple(_config("t")) is not None
+        assert hops == 1  # (LangGraph's saver: cursor, execute, fetchone, execute, fetchall, close)
