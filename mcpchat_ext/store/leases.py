@@ -8,21 +8,26 @@ a process on this host, is gone (kill -9), so a crash never locks a chat for lon
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import threading
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from .models import RunLease
 from .timestamps import aware
 
 HOST = socket.gethostname()
+T = TypeVar("T")
 
 
 def new_owner() -> str:
@@ -45,12 +50,41 @@ def _holder_gone(owner: str) -> bool:
 
 
 class Leases:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, owner: str, ttl: float = 30.0) -> None:
+    """The run-lease rows of one database, for one owner (this process).
+
+    Each operation is one transaction. With ``thread_sessions`` (a synchronous sessionmaker on
+    the same SQLite file, as :meth:`Store.open` makes) it runs whole on a worker thread, one at a
+    time in this process: one hop off the event loop instead of one per statement step, and our
+    own writers never meet inside SQLite's busy handler, which sleeps up to 100 ms a retry (100
+    chats starting at once took 0.5-1.8 s a lease that way, benchmarks/README.md 2026-12-02).
+    Without it (other databases, an in-memory one) the same code runs through ``sessions``.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        owner: str,
+        ttl: float = 30.0,
+        thread_sessions: sessionmaker[Session] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._thread_sessions = thread_sessions
+        self._one_at_a_time = threading.Lock()
         self.owner = owner
         self.ttl = ttl
         bind = sessions.kw.get("bind")
         self._upsert = bind is not None and bind.dialect.name == "sqlite"  # (see _take_free)
+
+    async def _run(self, fn: Callable[[Session], T]) -> T:
+        if self._thread_sessions is not None:
+            return await asyncio.to_thread(self._on_thread, self._thread_sessions, fn)
+        async with self._sessions() as session:
+            return await session.run_sync(fn)
+
+    def _on_thread(self, sessions: sessionmaker[Session], fn: Callable[[Session], T]) -> T:
+        with self._one_at_a_time, sessions() as session:
+            return fn(session)
 
     def _expiry(self) -> datetime:
         return datetime.now(timezone.utc) + timedelta(seconds=self.ttl)
@@ -58,17 +92,21 @@ class Leases:
     async def acquire(self, chat_id: str) -> int | None:
         """Take the chat's lease; the turn count after this one, or None while another live
         process holds it."""
+        return await self._run(lambda session: self._acquire(session, chat_id))
+
+    def _acquire(self, session: Session, chat_id: str) -> int | None:
         now = datetime.now(timezone.utc)
         if self._upsert:
             try:
-                turns = await self._take_free(chat_id, now)
+                turns = self._take_free(session, chat_id, now)
             except OperationalError:  # another process holds the database: it may hold the chat
+                session.rollback()
                 return None
             if turns is not None:
                 return turns
-        return await self._take(chat_id, now)
+        return self._take(session, chat_id, now)
 
-    async def _take_free(self, chat_id: str, now: datetime) -> int | None:
+    def _take_free(self, session: Session, chat_id: str, now: datetime) -> int | None:
         """The usual case in one statement (a turn start waits for every database round trip): a
         new lease, or one that is free (this owner's, released or lapsed). None: another owner
         holds it, maybe a process that is gone (:meth:`_take` looks)."""
@@ -84,13 +122,13 @@ class Leases:
             },
             where=or_(RunLease.owner == self.owner, RunLease.expires_at < now),
         ).returning(RunLease.turns)
-        async with self._sessions.begin() as session:
-            return await session.scalar(upsert)
+        with session.begin():
+            return session.scalar(upsert)
 
-    async def _take(self, chat_id: str, now: datetime) -> int | None:
+    def _take(self, session: Session, chat_id: str, now: datetime) -> int | None:
         try:
-            async with self._sessions.begin() as session:
-                row = await session.get(RunLease, chat_id)
+            with session.begin():
+                row = session.get(RunLease, chat_id)
                 if row is None:
                     session.add(
                         RunLease(chat_id=chat_id, owner=self.owner, expires_at=self._expiry(), turns=1)
@@ -102,7 +140,7 @@ class Leases:
                 # compare-and-set: only if nobody took it since we read it (the values are read
                 # first: the UPDATE synchronises the loaded row)
                 holder, turns = row.owner, row.turns
-                result = await session.execute(
+                result = session.execute(
                     update(RunLease)
                     .where(RunLease.chat_id == chat_id, RunLease.owner == holder, RunLease.turns == turns)
                     .values(owner=self.owner, expires_at=self._expiry(), turns=turns + 1)
@@ -118,30 +156,39 @@ class Leases:
         write per chat and interval contended with the turn starts for the database file)."""
         if not chat_ids:
             return
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(RunLease)
-                .where(RunLease.chat_id.in_(sorted(chat_ids)), RunLease.owner == self.owner)
-                .values(expires_at=self._expiry())
-            )
+        ids = sorted(chat_ids)
+
+        def renew(session: Session) -> None:
+            with session.begin():
+                session.execute(
+                    update(RunLease)
+                    .where(RunLease.chat_id.in_(ids), RunLease.owner == self.owner)
+                    .values(expires_at=self._expiry())
+                )
+
+        await self._run(renew)
 
     async def release(self, chat_id: str) -> None:
         past = datetime.now(timezone.utc) - timedelta(seconds=1)
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(RunLease)
-                .where(RunLease.chat_id == chat_id, RunLease.owner == self.owner)
-                .values(expires_at=past)
-            )
+
+        def release(session: Session) -> None:
+            with session.begin():
+                session.execute(
+                    update(RunLease)
+                    .where(RunLease.chat_id == chat_id, RunLease.owner == self.owner)
+                    .values(expires_at=past)
+                )
+
+        await self._run(release)
 
     async def held_elsewhere(self, chat_id: str) -> bool:
         """Whether another live process holds the chat's lease (runs a turn there now)."""
-        async with self._sessions() as session:
-            row = await session.get(RunLease, chat_id)
+        row = await self._run(lambda session: session.get(RunLease, chat_id))
         if row is None or row.owner == self.owner:
             return False
         return aware(row.expires_at) >= datetime.now(timezone.utc) and not _holder_gone(row.owner)
 
     async def holder(self, chat_id: str) -> str | None:
-        async with self._sessions() as session:
-            return await session.scalar(select(RunLease.owner).where(RunLease.chat_id == chat_id))
+        return await self._run(
+            lambda session: session.scalar(select(RunLease.owner).where(RunLease.chat_id == chat_id))
+        )

@@ -15,25 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, event, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
 from .crypt import Cipher, seal, unseal
-from .faults import storage_faults, storage_guarded
+from .engines import open_engines
+from .faults import storage_guarded
 from .leases import Leases, new_owner
-from .models import ApprovalRecord, Base, Chat, MCPServer, User, utcnow
+from .models import ApprovalRecord, Chat, MCPServer, User, utcnow
 from .outcomes import OutcomeStore
 from .roots import RootsStore
 from .rules import RuleStore
-from .schema import add_missing_columns
 from .timestamps import aware
 
 
@@ -98,33 +96,25 @@ def _decision_dict(row: ApprovalRecord) -> dict[str, Any]:
     }
 
 
-def _make_parent_dir(database: str) -> None:
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        # no fsync per commit (WAL: survives a process crash, not a power loss; as the checkpointer)
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA secure_delete=ON")  # deleted or replaced values (credentials) are erased
-    finally:
-        cursor.close()
-
-
 @storage_guarded  # a full disk, a read-only or locked file: StorageError naming storage_path
 class Store:
     """Async repository over SQLAlchemy 2 (``sqlite+aiosqlite:///path`` by default)."""
 
-    def __init__(self, engine: AsyncEngine, cipher: Cipher | None = None) -> None:
-        """``cipher``: encrypts the credentials of stored MCP servers (see :mod:`.crypt`)."""
+    def __init__(
+        self, engine: AsyncEngine, cipher: Cipher | None = None, thread_engine: Engine | None = None
+    ) -> None:
+        """``cipher``: encrypts the credentials of stored MCP servers (see :mod:`.crypt`).
+        ``thread_engine``: a synchronous engine on the same file, for the run leases (they run
+        on a worker thread, see :class:`.leases.Leases`)."""
         self.engine = engine
+        self._thread_engine = thread_engine
         self._cipher = cipher
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.leases = Leases(self._sessions, owner=new_owner())  # run leases, shared by processes
+        thread_sessions = (
+            sessionmaker(thread_engine, expire_on_commit=False) if thread_engine is not None else None
+        )
+        # run leases, shared by processes
+        self.leases = Leases(self._sessions, owner=new_owner(), thread_sessions=thread_sessions)
         db = self._sessions
         self.rules, self.outcomes, self.roots = RuleStore(db), OutcomeStore(db), RootsStore(db)
 
@@ -139,34 +129,18 @@ class Store:
     @classmethod
     async def open(cls, url: str, cipher: Cipher | None = None) -> Store:
         """Open (creating the parent directory and the tables) the database at ``url``."""
-        parsed = make_url(url)
-        kwargs: dict[str, Any] = {}
-        is_sqlite = parsed.get_backend_name() == "sqlite"
-        with storage_faults(parsed.database or parsed.render_as_string(hide_password=True)):
-            if is_sqlite:
-                database = parsed.database or ""
-                if database in ("", ":memory:") or database.startswith("file::memory:"):
-                    kwargs["poolclass"] = StaticPool
-                else:
-                    await asyncio.to_thread(_make_parent_dir, database)
-            if is_sqlite:
-                # every session ends its own transaction (commit or rollback): the pool's extra
-                # rollback on each check-in was one more thread round trip per query
-                kwargs["pool_reset_on_return"] = None
-            engine = create_async_engine(url, **kwargs)
-            if is_sqlite:
-                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-            try:
-                async with engine.begin() as conn:
-                    await conn.run_sync(Base.metadata.create_all)
-                    await conn.run_sync(add_missing_columns, Base.metadata)
-            except BaseException:
-                await engine.dispose()
-                raise
-        return cls(engine, cipher)
+        engine, thread_engine = await open_engines(url)
+        return cls(engine, cipher, thread_engine)
+
+    @property
+    def lease_engine(self) -> Engine:
+        """The engine the run leases use (a thread's own on an SQLite file)."""
+        return self._thread_engine if self._thread_engine is not None else self.engine.sync_engine
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self._thread_engine is not None:
+            await asyncio.to_thread(self._thread_engine.dispose)
 
     # -- users ------------------------------------------------------------------------------
 

@@ -127,7 +127,7 @@ async def test_taking_a_new_or_free_lease_is_one_statement(store: Store) -> None
     released one are each taken by one upsert; a live holder's is refused (and not taken)."""
     statements: list[str] = []
     event.listen(
-        store.engine.sync_engine,
+        store.lease_engine,
         "before_cursor_execute",
         lambda conn, cursor, statement, *rest: statements.append(statement.split()[0]),
     )
