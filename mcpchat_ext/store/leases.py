@@ -8,10 +8,8 @@ a process on this host, is gone (kill -9), so a crash never locks a chat for lon
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
@@ -21,9 +19,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from .models import RunLease
+from .thread_sessions import ThreadSessions
 from .timestamps import aware
 
 HOST = socket.gethostname()
@@ -52,39 +51,27 @@ def _holder_gone(owner: str) -> bool:
 class Leases:
     """The run-lease rows of one database, for one owner (this process).
 
-    Each operation is one transaction. With ``thread_sessions`` (a synchronous sessionmaker on
-    the same SQLite file, as :meth:`Store.open` makes) it runs whole on a worker thread, one at a
-    time in this process: one hop off the event loop instead of one per statement step, and our
-    own writers never meet inside SQLite's busy handler, which sleeps up to 100 ms a retry (100
-    chats starting at once took 0.5-1.8 s a lease that way, benchmarks/README.md 2026-12-02).
-    Without it (other databases, an in-memory one) the same code runs through ``sessions``.
+    Each operation is one transaction, run whole and one at a time in this process
+    (store/thread_sessions.py: with the store's thread engine, on a worker thread): one hop off
+    the event loop instead of one per statement step, and our own writers never meet inside
+    SQLite's busy handler (100 chats starting at once took 0.5-1.8 s a lease before,
+    benchmarks/README.md 2026-12-02).
     """
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: async_sessionmaker[AsyncSession] | ThreadSessions,
         *,
         owner: str,
         ttl: float = 30.0,
-        thread_sessions: sessionmaker[Session] | None = None,
     ) -> None:
-        self._sessions = sessions
-        self._thread_sessions = thread_sessions
-        self._one_at_a_time = threading.Lock()
+        self._db = sessions if isinstance(sessions, ThreadSessions) else ThreadSessions(sessions)
         self.owner = owner
         self.ttl = ttl
-        bind = sessions.kw.get("bind")
-        self._upsert = bind is not None and bind.dialect.name == "sqlite"  # (see _take_free)
+        self._upsert = self._db.bind_dialect == "sqlite"  # (see _take_free)
 
     async def _run(self, fn: Callable[[Session], T]) -> T:
-        if self._thread_sessions is not None:
-            return await asyncio.to_thread(self._on_thread, self._thread_sessions, fn)
-        async with self._sessions() as session:
-            return await session.run_sync(fn)
-
-    def _on_thread(self, sessions: sessionmaker[Session], fn: Callable[[Session], T]) -> T:
-        with self._one_at_a_time, sessions() as session:
-            return fn(session)
+        return await self._db.run(fn, serial=True)
 
     def _expiry(self) -> datetime:
         return datetime.now(timezone.utc) + timedelta(seconds=self.ttl)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
@@ -32,6 +32,7 @@ from .models import ApprovalRecord, Chat, MCPServer, User, utcnow
 from .outcomes import OutcomeStore
 from .roots import RootsStore
 from .rules import RuleStore
+from .thread_sessions import ThreadSessions
 from .timestamps import aware
 
 
@@ -104,8 +105,8 @@ class Store:
         self, engine: AsyncEngine, cipher: Cipher | None = None, thread_engine: Engine | None = None
     ) -> None:
         """``cipher``: encrypts the credentials of stored MCP servers (see :mod:`.crypt`).
-        ``thread_engine``: a synchronous engine on the same file, for the run leases (they run
-        on a worker thread, see :class:`.leases.Leases`)."""
+        ``thread_engine``: a synchronous engine on the same file, for the run leases and the turn
+        start's read (on a worker thread, see :mod:`.thread_sessions`)."""
         self.engine = engine
         self._thread_engine = thread_engine
         self._cipher = cipher
@@ -113,10 +114,10 @@ class Store:
         thread_sessions = (
             sessionmaker(thread_engine, expire_on_commit=False) if thread_engine is not None else None
         )
-        # run leases, shared by processes
-        self.leases = Leases(self._sessions, owner=new_owner(), thread_sessions=thread_sessions)
+        self._db = ThreadSessions(self._sessions, thread_sessions)  # (one hop per transaction)
+        self.leases = Leases(self._db, owner=new_owner())  # run leases, shared by processes
         db = self._sessions
-        self.rules, self.outcomes, self.roots = RuleStore(db), OutcomeStore(db), RootsStore(db)
+        self.rules, self.outcomes, self.roots = RuleStore(db, self._db), OutcomeStore(db), RootsStore(db)
 
     @property
     def storage_path(self) -> str:
@@ -199,10 +200,15 @@ class Store:
             return (await self._chat(session, user, chat_id)).thread_id
 
     async def chat_and_thread(self, user: str, chat_id: str) -> tuple[ChatInfo, str]:
-        """The chat and its thread id, in one query (a turn start needs both)."""
-        async with self._sessions() as session:
-            row = await self._chat(session, user, chat_id)
+        """The chat and its thread id, in one query and one hop (a turn start needs both)."""
+
+        def read(session: Session) -> tuple[ChatInfo, str]:
+            row = session.scalar(select(Chat).where(Chat.user == user, Chat.id == chat_id))
+            if row is None:
+                raise NotFound(f"chat '{chat_id}' not found")
             return _chat_info(row), row.thread_id
+
+        return await self._db.run(read)
 
     async def update_chat(
         self,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..protocol import ApprovalRule, NewRule
 from .models import ApprovalRuleRow, utcnow
+from .thread_sessions import ThreadSessions
 from .timestamps import aware
 
 
@@ -24,15 +26,22 @@ def _rule(row: ApprovalRuleRow) -> ApprovalRule:
 
 
 class RuleStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], reads: ThreadSessions | None = None
+    ) -> None:
         self._sessions = sessions
+        self._reads = reads if reads is not None else ThreadSessions(sessions)
 
     async def list(self, user: str) -> list[ApprovalRule]:
-        async with self._sessions() as session:
-            rows = await session.scalars(
+        """The user's rules (every turn start reads them: one hop, store/thread_sessions.py)."""
+
+        def read(session: Session) -> list[ApprovalRule]:
+            rows = session.scalars(
                 select(ApprovalRuleRow).where(ApprovalRuleRow.user == user).order_by(ApprovalRuleRow.id)
             )
             return [_rule(r) for r in rows]
+
+        return await self._reads.run(read)
 
     async def add(self, user: str, rule: NewRule) -> ApprovalRule:
         """Add ``rule``, replacing the user's rule for the same tool and scope."""
