@@ -12,7 +12,6 @@ vanished without a word (a suspended laptop, a dropped VPN).
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
@@ -24,6 +23,7 @@ from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..frames.coalesce import TokenCoalescer
+from ..frames.encode import encode
 from .base import AUTH_RESOURCE, visitor_name
 
 if TYPE_CHECKING:
@@ -116,6 +116,6 @@ class ChatWebSocketHandler(
 
     async def _send(self, frame: dict[str, Any]) -> None:
         try:
-            await self.write_message(json.dumps(frame))
+            await self.write_message(encode(frame))
         except WebSocketClosedError:
             raise ConnectionError("websocket closed") from None
