@@ -17,6 +17,7 @@ tests/test_private_apis.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -65,28 +66,83 @@ def _read(
     return row, db.execute(writes_sql, (str(row[0]), ns, str(row[1]))).fetchall()
 
 
-def _write(db: sqlite3.Connection, sql: str, rows: list[Row]) -> None:
-    """(Connection thread.) ``sql`` for each of ``rows``, then commit."""
-    db.executemany(sql, rows)
-    db.commit()
+def _write_all(db: sqlite3.Connection, batch: list[tuple[str, list[Row]]]) -> None:
+    """(Connection thread.) Each ``(sql, rows)`` of ``batch`` in order, then one commit (or, on
+    an error, a rollback: no half of a batch stays behind for a later commit)."""
+    try:
+        for sql, rows in batch:
+            db.executemany(sql, rows)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+_Queued = tuple[str, list[Row], "asyncio.Future[None]"]
 
 
 class OneHopSaver(AsyncSqliteSaver):
-    """``AsyncSqliteSaver`` whose tuple reads and writes take one database-thread hop each."""
+    """``AsyncSqliteSaver`` whose tuple reads and writes take one database-thread hop each, and
+    whose writes queued meanwhile go in one transaction (group commit): each write still returns
+    only once it is committed, but 100 chats' writes no longer hand the saver's lock on one loop
+    iteration at a time (``aput`` waited 80 ms p50, 750 ms p95, for a 3 ms hop)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._queued: list[_Queued] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def _ready(self) -> None:
+        if not self.is_setup:  # (``setup`` takes the lock even when there is nothing to do)
+            await self.setup()
+
+    async def _write(self, sql: str, rows: list[Row]) -> None:
+        """Write ``rows`` with ``sql``; return once committed (with the writes queued meanwhile)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued.append((sql, rows, done))
+        if self._drainer is None or self._drainer.done():
+            # a task of its own: a caller's Stop must not cancel the others' writes
+            self._drainer = asyncio.ensure_future(self._drain())
+        await done
+
+    async def _drain(self) -> None:
+        async with self.lock:
+            while self._queued:
+                batch, self._queued = self._queued, []
+                try:
+                    await self._hop(_write_all, [(sql, rows) for sql, rows, _ in batch])
+                except BaseException as exc:
+                    # (the drainer itself cancelled: the loop is closing; nobody waits forever)
+                    failed = (
+                        exc if isinstance(exc, Exception) else RuntimeError("the checkpoint writer stopped")
+                    )
+                    for *_, done in [*batch, *self._queued]:
+                        if not done.done():
+                            done.set_exception(failed)
+                    if not isinstance(exc, Exception):
+                        self._queued = []
+                        raise
+                else:
+                    for *_, done in batch:
+                        if not done.done():
+                            done.set_result(None)
 
     async def _hop(self, fn: Any, *args: Any) -> Any:
         conn = self.conn
         return await conn._execute(fn, conn._conn, *args)  # type: ignore[no-untyped-call]
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        await self.setup()
+        await self._ready()
         conf = config["configurable"]
         ns = conf.get("checkpoint_ns", "")
         writes_sql = pending_writes_sql(self._has_task_path)
-        async with self.lock:
-            row, writes = await self._hop(
-                _read, str(conf["thread_id"]), ns, get_checkpoint_id(config), writes_sql
-            )
+        # no lock: the read is one function on the connection's thread, so nothing interleaves
+        # with it, and it sees only committed rows (every write here commits in its own hop).
+        # The lock's queue was the first token's wait: 100 chats' reads and writes handed it on
+        # one loop iteration at a time (aget_tuple p50 370 ms, p95 770 ms, with 4 ms of it the read)
+        row, writes = await self._hop(
+            _read, str(conf["thread_id"]), ns, get_checkpoint_id(config), writes_sql
+        )
         if row is None:
             return None
         thread_id, checkpoint_id, parent_checkpoint_id, type_, checkpoint, metadata = row
@@ -120,7 +176,7 @@ class OneHopSaver(AsyncSqliteSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        await self.setup()
+        await self._ready()
         conf = config["configurable"]
         thread_id, ns = conf["thread_id"], conf["checkpoint_ns"]
         type_, blob = self.serde.dumps_typed(checkpoint)
@@ -128,8 +184,7 @@ class OneHopSaver(AsyncSqliteSaver):
             "utf-8", "ignore"
         )
         row = (str(thread_id), ns, checkpoint["id"], conf.get("checkpoint_id"), type_, blob, meta)
-        async with self.lock:
-            await self._hop(_write, PUT, [row])
+        await self._write(PUT, [row])
         return {
             "configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}
         }
@@ -142,7 +197,7 @@ class OneHopSaver(AsyncSqliteSaver):
         task_path: str = "",
     ) -> None:
         sql = PUT_WRITES_REPLACE if all(w[0] in WRITES_IDX_MAP for w in writes) else PUT_WRITES_IGNORE
-        await self.setup()
+        await self._ready()
         conf = config["configurable"]
         rows = [
             (
@@ -157,5 +212,4 @@ class OneHopSaver(AsyncSqliteSaver):
             )
             for idx, (channel, value) in enumerate(writes)
         ]
-        async with self.lock:
-            await self._hop(_write, sql, rows)
+        await self._write(sql, rows)

@@ -3,6 +3,7 @@ and the same rows as LangGraph's own AsyncSqliteSaver reads and writes (both way
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +85,41 @@ async def test_each_read_and_write_is_one_hop(tmp_path: Path) -> None:
         hops = 0
         assert await saver.aget_tuple(_config("t")) is not None
         assert hops == 1  # (LangGraph's saver: cursor, execute, fetchone, execute, fetchall, close)
+
+
+async def test_concurrent_writes_share_a_commit_and_all_land(tmp_path: Path) -> None:
+    async with aiosqlite.connect(tmp_path / "cp.db") as conn:
+        saver = OneHopSaver(conn)
+        await saver.setup()
+        hops = 0
+        execute = conn._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            nonlocal hops
+            hops += 1
+            return await execute(fn, *args, **kwargs)
+
+        conn._execute = counted  # type: ignore[method-assign]
+        await asyncio.gather(*(_fill(saver, f"t{i}") for i in range(20)))  # 60 writes at once
+        assert hops < 60  # queued writes went together
+    async with aiosqlite.connect(tmp_path / "cp.db") as other:  # committed, seen by another connection
+        stock = AsyncSqliteSaver(other)
+        for i in range(20):
+            latest = await stock.aget_tuple(_config(f"t{i}"))
+            assert latest is not None and len(latest.pending_writes) == 2
+
+
+async def test_a_failed_batch_fails_each_of_its_writes_and_keeps_none(tmp_path: Path) -> None:
+    async with aiosqlite.connect(tmp_path / "cp.db") as conn:
+        saver = OneHopSaver(conn)
+        await saver.setup()
+        await conn.execute(
+            "CREATE TRIGGER no_t2 BEFORE INSERT ON checkpoints WHEN NEW.thread_id = 't2' "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+        await conn.commit()
+        results = await asyncio.gather(_fill(saver, "t1"), _fill(saver, "t2"), return_exceptions=True)
+        assert any(isinstance(r, Exception) and "disk says no" in str(r) for r in results)
+        assert await saver.aget_tuple(_config("t2")) is None
+        await _fill(saver, "t3")  # the writer goes on after a failure
+        assert await saver.aget_tuple(_config("t3")) is not None
