@@ -62,3 +62,23 @@ export function clear(el: Element): void {
     el.removeChild(el.firstChild);
   }
 }
+
+/** Whether `el` takes the user's typing (a text field, a select, an editable region). */
+function takesTyping(el: Element): boolean {
+  if (el instanceof HTMLInputElement) {
+    return !['button', 'submit', 'reset', 'checkbox', 'radio', 'image', 'file', 'range', 'color'].includes(el.type);
+  }
+  return el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLElement && el.isContentEditable);
+}
+
+/**
+ * Focus `target` once an awaited step is over, unless the user went on meanwhile into a field of
+ * their own (renaming a chat, searching): an answer arriving late must not end what they type.
+ */
+export function focusUnlessTyping(target: HTMLElement): void {
+  const active = document.activeElement;
+  if (active && active !== target && takesTyping(active)) {
+    return;
+  }
+  target.focus();
+}

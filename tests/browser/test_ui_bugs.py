@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -77,6 +79,77 @@ def test_rename_raises_no_error(page: Any, chat: ChatPanel) -> None:
     expect(chat.t("chat-title")).to_have_text("second title")
     page.wait_for_timeout(300)  # a late error of the re-render would show here
     assert [e for e in errors if "removeChild" in e or "mcpchat" in e.lower()] == [], errors
+
+
+def test_a_late_chat_history_does_not_end_a_rename(page: Any, lab_server: LabServer) -> None:
+    """A new chat's history arriving while the user renames another chat keeps their rename box.
+
+    The new chat's history is held back at the websocket until the rename has started (CI's slow
+    answers made this race: the late answer focused the composer, the rename box lost the focus,
+    the rename ended with what was typed so far and the user's next key went nowhere).
+    """
+    from playwright.sync_api import expect
+
+    held: list[str] = []
+    history_calls: set[Any] = set()
+    holding = {"on": False}
+
+    def route(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(msg: str | bytes) -> None:
+            if holding["on"] and isinstance(msg, str):
+                frame = json.loads(msg)
+                if frame.get("type") == "call" and frame.get("method") == "chats.history":
+                    history_calls.add(frame.get("id"))
+            server.send(msg)
+
+        def to_page(msg: str | bytes) -> None:
+            if isinstance(msg, str) and history_calls and holding["on"]:
+                frame = json.loads(msg)
+                if frame.get("type") in ("result", "error") and frame.get("id") in history_calls:
+                    held.append(msg)
+                    return
+            ws.send(msg)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+        sockets.append(ws)
+
+    sockets: list[Any] = []
+    page.route_web_socket(re.compile(r"/mcpchat/ws"), route)
+    chat = ChatPanel(page, lab_server)
+    chat.open_lab()
+    chat.open_panel()
+    # JupyterLab focuses its launcher once it has restored (seen up to ~3.5 s after the load):
+    # that focus move is not the one under test (the rename box keeps its draft through it too)
+    page.wait_for_function("() => !!document.activeElement?.closest('.jp-Launcher')", timeout=20_000)
+    first = chat.new_chat()
+    chat.wait_idle()
+    holding["on"] = True
+    chat.new_chat()
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the new chat's history was not asked for"
+    show_chats(chat)
+    row = chat.root.locator(f'{tid("chat-item")}[data-chat-id="{first}"]')
+    row.hover()
+    row.locator(tid("chat-rename")).click()
+    box = row.locator(tid("chat-rename-input"))
+    box.fill("renamed while loading")
+    expect(chat.t("empty-chat")).to_have_count(0)  # the new chat is still loading
+    holding["on"] = False
+    for msg in held:  # the late answer arrives now
+        sockets[-1].send(msg)
+    expect(chat.t("empty-chat")).to_have_count(1)  # loaded
+    page.wait_for_timeout(500)  # the late answer's re-render and any focus move are done
+    expect(box).to_be_visible()
+    expect(box).to_be_focused()
+    box.press_sequentially(" ok")
+    box.press("Enter")
+    expect(row.locator(tid("chat-item-title"))).to_have_text("renamed while loading ok")
 
 
 def test_narrow_chat_list_can_be_closed(page: Any, chat: ChatPanel) -> None:

@@ -1,7 +1,7 @@
 import type { ServerFrame } from '../protocol';
 import type { ChatClient } from '../client';
 import { ChatController } from '../controller';
-import { h } from '../dom';
+import { focusUnlessTyping, h } from '../dom';
 import type { CodeActions } from '../markdown';
 import { announcement, sendBlocker } from '../model/feedback';
 import { ChatState, currentChat, initialState } from '../model/state';
@@ -161,7 +161,7 @@ export class ChatApp {
 
   async newChat(): Promise<void> {
     if (await this.ctl.newChat()) {
-      this.input.focus();
+      focusUnlessTyping(this.input); // the new chat's history arrives late: the user may be renaming
     }
   }
 
@@ -189,7 +189,7 @@ export class ChatApp {
         this.input.value = '';
         this.tray?.clear();
         if (!hadChat) {
-          this.input.focus();
+          focusUnlessTyping(this.input);
         }
       }
     });

@@ -1,5 +1,6 @@
 import type { ChatInfo } from '../protocol';
 import { h } from '../dom';
+import { userIsActing, watchUserActions } from './userActed';
 
 export interface ChatListProps {
   chats: readonly ChatInfo[];
@@ -41,9 +42,11 @@ function renameInput(p: ChatListProps, chat: ChatInfo): HTMLInputElement {
       p.onRenameEnd(false);
     }
   });
-  // leaving the box saves; the sidebar ignores the blur a re-render causes (see Sidebar)
+  // leaving the box (a click elsewhere, Tab) saves; the sidebar ignores the blur a re-render
+  // causes (see Sidebar), and a focus the page moves on its own keeps the box and its draft
+  watchUserActions(document);
   input.addEventListener('blur', () => {
-    if (document.hasFocus()) {
+    if (document.hasFocus() && userIsActing(document)) {
       p.onRenameEnd(true);
     }
   });

@@ -9,6 +9,7 @@ import type { PromptInfo, PromptMessage } from '../protocol';
 import { h } from '../dom';
 import { SlashCommand, matchCommands, missingArguments, moveSelection, promptSchema, promptText, slashCommands, slashQuery } from '../model/slashCommands';
 import { buildArgsForm } from './schemaForm';
+import { userIsActing, watchUserActions } from './userActed';
 
 export interface SlashSource {
   /** The open chat's ready servers. */
@@ -32,12 +33,9 @@ export class SlashMenu {
     input.addEventListener('input', () => void this.update());
     // a click or a key elsewhere closes the list; focus the page moves on its own (JupyterLab
     // activating its main area once it has restored) does not close what the user is typing
-    const userActed = { at: -Infinity };
-    const mark = () => (userActed.at = performance.now());
-    input.ownerDocument.addEventListener('pointerdown', mark, true);
-    input.ownerDocument.addEventListener('keydown', mark, true);
+    watchUserActions(input.ownerDocument);
     input.addEventListener('blur', () => {
-      if (performance.now() - userActed.at < 500) {
+      if (userIsActing(input.ownerDocument)) {
         // (not when the focus is back in the composer by then: the list it shows is current)
         setTimeout(() => this.node.contains(document.activeElement) || document.activeElement === input || this.closeList(), 150);
       }
