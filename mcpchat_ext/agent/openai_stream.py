@@ -161,9 +161,12 @@ class StreamingChatOpenAI(ChatOpenAI):
         reading.add_done_callback(lambda _: sink.wake())
         try:
             while True:
+                # done first, then take: chunks put between a take and a done check would be
+                # lost (the thread puts the last chunks, the finish reason and usage, and ends)
+                finished = reading.done()
                 batch = sink.take()
                 if not batch:
-                    if reading.done():
+                    if finished:
                         reading.result()  # (the stream's error, if it failed)
                         break
                     await sink.wait()

@@ -170,12 +170,12 @@ class Leases:
 
     async def held_elsewhere(self, chat_id: str) -> bool:
         """Whether another live process holds the chat's lease (runs a turn there now)."""
-        row = await self._run(lambda session: session.get(RunLease, chat_id))
+        row = await self._db.run(lambda session: session.get(RunLease, chat_id))  # (a read)
         if row is None or row.owner == self.owner:
             return False
         return aware(row.expires_at) >= datetime.now(timezone.utc) and not _holder_gone(row.owner)
 
     async def holder(self, chat_id: str) -> str | None:
-        return await self._run(
+        return await self._db.run(
             lambda session: session.scalar(select(RunLease.owner).where(RunLease.chat_id == chat_id))
         )

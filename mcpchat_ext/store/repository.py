@@ -139,6 +139,7 @@ class Store:
         return self._thread_engine if self._thread_engine is not None else self.engine.sync_engine
 
     async def close(self) -> None:
+        self._db.close()
         await self.engine.dispose()
         if self._thread_engine is not None:
             await asyncio.to_thread(self._thread_engine.dispose)

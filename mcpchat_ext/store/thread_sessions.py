@@ -11,14 +11,16 @@ function through the async session (``run_sync``).
 
 ``serial=True`` runs it one at a time in this process (writers: SQLite lets one connection write
 at a time, and two of ours meeting there would sleep in SQLite's busy handler, up to 100 ms a
-retry, holding their connections).
+retry, holding their connections), on a thread of their own: writers waiting their turn must not
+hold the default executor's few threads (6 on 2 cores), which every other ``to_thread`` (the turn
+start's reads, building a model) needs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,7 +35,7 @@ class ThreadSessions:
     ) -> None:
         self._sessions = sessions
         self._thread_sessions = thread_sessions
-        self._one_at_a_time = threading.Lock()
+        self._writer: ThreadPoolExecutor | None = None
 
     @property
     def bind_dialect(self) -> str | None:
@@ -42,14 +44,23 @@ class ThreadSessions:
 
     async def run(self, fn: Callable[[Session], T], *, serial: bool = False) -> T:
         """``fn(session)``: the session is closed after it (``fn`` commits what it writes)."""
-        if self._thread_sessions is not None:
-            return await asyncio.to_thread(self._on_thread, self._thread_sessions, fn, serial)
-        async with self._sessions() as session:
-            return await session.run_sync(fn)
+        if self._thread_sessions is None:
+            async with self._sessions() as session:
+                return await session.run_sync(fn)
+        if not serial:
+            return await asyncio.to_thread(_with_session, self._thread_sessions, fn)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mcpchat-db-writer")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, _with_session, self._thread_sessions, fn)
 
-    def _on_thread(self, sessions: sessionmaker[Session], fn: Callable[[Session], T], serial: bool) -> T:
-        if serial:
-            with self._one_at_a_time, sessions() as session:
-                return fn(session)
-        with sessions() as session:
-            return fn(session)
+    def close(self) -> None:
+        """Let the writer thread end once its queued work is done."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=False)
+            self._writer = None
+
+
+def _with_session(sessions: sessionmaker[Session], fn: Callable[[Session], T]) -> T:
+    with sessions() as session:
+        return fn(session)

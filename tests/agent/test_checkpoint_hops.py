@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from mcpchat_ext.agent.checkpoint_hops import OneHopSaver
+from mcpchat_ext.agent.checkpoint_hops import PUT, OneHopSaver
 
 pytestmark = pytest.mark.asyncio
 
@@ -123,3 +123,53 @@ async def test_a_failed_batch_fails_each_of_its_writes_and_keeps_none(tmp_path: 
         assert await saver.aget_tuple(_config("t2")) is None
         await _fill(saver, "t3")  # the writer goes on after a failure
         assert await saver.aget_tuple(_config("t3")) is not None
+
+
+async def test_writes_queued_behind_a_failed_batch_are_committed_and_say_so(tmp_path: Path) -> None:
+    """A write queued while a failing batch is on the thread is not part of that transaction: it
+    goes in the next one and its caller is told it landed (it was told "failed" and then committed
+    anyway, before)."""
+    async with aiosqlite.connect(tmp_path / "cp.db") as conn:
+        saver = OneHopSaver(conn)
+        await saver.setup()
+        bad = asyncio.ensure_future(saver._write("t0", "INSERT INTO no_such_table VALUES (?)", [(1,)]))
+        await asyncio.sleep(0)  # the drainer takes the bad batch to the thread
+        await asyncio.sleep(0)
+        row = ("t1", "", "cp1", None, "msgpack", b"x", b"{}")
+        good = asyncio.ensure_future(saver._write("t1", PUT, [row]))  # queued meanwhile
+        with pytest.raises(Exception, match="no_such_table"):
+            await bad
+        await good  # no error: it was committed
+        async with conn.execute("SELECT count(*) FROM checkpoints WHERE checkpoint_id = 'cp1'") as cur:
+            assert (await cur.fetchone()) == (1,)
+
+
+async def test_a_read_waits_for_its_threads_queued_writes(tmp_path: Path) -> None:
+    """A Stop leaves the cancelled turn's last write queued: the next turn's read of that thread
+    must see it (reads take no lock and would overtake it)."""
+    async with aiosqlite.connect(tmp_path / "cp.db") as conn:
+        saver = OneHopSaver(conn)
+        await saver.setup()
+        await _fill(saver, "t1")
+        before = await saver.aget_tuple(_config("t1"))
+        assert before is not None
+        checkpoint = empty_checkpoint()
+        put = asyncio.ensure_future(saver.aput(before.config, checkpoint, {"step": 9}, {}))
+        await asyncio.sleep(0)  # queued (its caller may be cancelled now: the write still lands)
+        put.cancel()
+        latest = await saver.aget_tuple(_config("t1"))
+        assert latest is not None and latest.config["configurable"]["checkpoint_id"] == checkpoint["id"]
+
+
+async def test_deleting_a_thread_goes_through_the_write_queue(tmp_path: Path) -> None:
+    async with aiosqlite.connect(tmp_path / "cp.db") as conn:
+        saver = OneHopSaver(conn)
+        await saver.setup()
+        await _fill(saver, "t1")
+        await _fill(saver, "t2")
+        await saver.adelete_thread("t1")
+        assert await saver.aget_tuple(_config("t1")) is None
+        assert await saver.aget_tuple(_config("t2")) is not None
+        async with conn.execute("SELECT count(*) FROM writes WHERE thread_id = 't1'") as cur:
+            assert (await cur.fetchone()) == (0,)
+        assert not conn.in_transaction  # committed, nothing left for a later batch

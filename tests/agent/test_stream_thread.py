@@ -191,3 +191,54 @@ async def test_copies_of_a_model_share_one_stream_client(llm: FakeOpenAI) -> Non
     assert model._thread_clients["client"] is twin._thread_clients["client"]
     await model.aclose_stream_client()
     assert "client" not in twin._thread_clients
+
+
+def test_chunks_put_as_the_stream_ends_are_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stream thread puts the last chunks (finish reason, usage, last text) and ends between
+    the consumer's take (found nothing) and its look at whether the stream is done: those chunks
+    are still taken (they were dropped: a truncated reply, or none at all). The order is forced
+    here by a sink whose empty take lets the thread finish, as a GIL switch there would."""
+    import mcpchat_ext.agent.openai_stream as module
+
+    go, finished = threading.Event(), threading.Event()
+
+    def chunk(text: str, finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": "c1",
+            "model": "m",
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}],
+        }
+
+    async def read(self: Any, payload: Any, sink: ChunkSink) -> None:
+        sink.put(chunk("hello "))
+        await asyncio.to_thread(go.wait, 10)  # (the stream thread's loop: a thread event)
+        sink.put(chunk("WORLD", "stop"))
+        finished.set()
+
+    class RacySink(ChunkSink):
+        seen = False
+        fired = False
+
+        def take(self) -> list[Any]:
+            batch = super().take()
+            RacySink.seen = RacySink.seen or bool(batch)
+            if not batch and RacySink.seen and not RacySink.fired:
+                RacySink.fired = True
+                go.set()
+                finished.wait(10)
+                time.sleep(0.05)  # (the reading future is done by now)
+            return batch
+
+    monkeypatch.setattr(StreamingChatOpenAI, "_read_on_stream_thread", read)
+    monkeypatch.setattr(module, "ChunkSink", RacySink)
+    model = StreamingChatOpenAI(
+        model="x", api_key=SecretStr("k"), base_url="http://127.0.0.1:9", streaming=True, use_responses_api=False
+    )
+
+    async def run() -> str:
+        return "".join([str(c.content) async for c in model.astream("hi")])
+
+    assert RacySink.fired is False
+    assert asyncio.run(run()) == "hello WORLD"
+    assert RacySink.fired
