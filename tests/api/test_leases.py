@@ -137,6 +137,41 @@ async def test_acquire_returns_the_turn_count_it_stored(stores: list[Store]) -> 
     assert counts == [1, 2, 3, 4]
 
 
+async def test_acquires_asked_together_share_a_transaction_and_each_get_their_own_answer(
+    stores: list[Store],
+) -> None:
+    """Many chats starting at once take their leases in one transaction (issue 12): each still
+    gets its own answer, a chat another owner holds is refused within the same group, and a lease
+    another (gone or lapsed) owner left behind is taken over."""
+    ours, other = stores[0].leases, stores[1].leases
+    assert await other.acquire("held") is not None
+    lapsed = owned_by(stores[2], f"{HOST}:999999999:gone", ttl=3600.0)  # no such pid: gone
+    assert await lapsed.acquire("left-behind") is not None
+    begins = 0
+
+    def count(*_: Any) -> None:
+        nonlocal begins
+        begins += 1
+
+    from sqlalchemy import event
+
+    engine = stores[0].lease_engine
+    event.listen(engine, "begin", count)
+    try:
+        ids = [f"chat-{i}" for i in range(40)] + ["held", "left-behind"]
+        results = await asyncio.gather(*(ours.acquire(c) for c in ids))
+    finally:
+        event.remove(engine, "begin", count)
+    assert results[:40] == [1] * 40
+    assert results[40] is None  # another live owner holds it
+    assert results[41] == 2  # taken over from the gone process
+    assert await ours.holder("left-behind") == ours.owner
+    assert await ours.holder("held") == other.owner
+    # 42 takes: a handful of transactions (the first alone, the rest together, plus the
+    # compare-and-set of each chat another owner held), not one each
+    assert begins <= 8, begins
+
+
 # -- two processes, one pending call --------------------------------------------------------------
 
 
