@@ -36,6 +36,8 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
+from ..store.group_commit import GroupCommit
+
 _COLUMNS = "thread_id, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata"
 BY_ID = f"SELECT {_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
 LATEST = (
@@ -78,9 +80,6 @@ def _write_all(db: sqlite3.Connection, batch: list[tuple[str, list[Row]]]) -> No
         raise
 
 
-_Queued = tuple[str, list[Row], "asyncio.Future[None]"]
-
-
 class OneHopSaver(AsyncSqliteSaver):
     """``AsyncSqliteSaver`` whose tuple reads and writes take one database-thread hop each, and
     whose writes queued meanwhile go in one transaction (group commit): each write still returns
@@ -89,8 +88,9 @@ class OneHopSaver(AsyncSqliteSaver):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._queued: list[_Queued] = []
-        self._drainer: asyncio.Task[None] | None = None
+        self._writes = GroupCommit[tuple[str, list[Row]], None](
+            self._write_batch, stopped="the checkpoint writer stopped"
+        )
         # each thread's writes not committed yet: a read of that thread waits for them (a Stop
         # leaves the cancelled turn's last write queued; the next turn must build on it)
         self._unsettled: dict[str, set[asyncio.Future[None]]] = {}
@@ -101,7 +101,7 @@ class OneHopSaver(AsyncSqliteSaver):
 
     async def _write(self, thread_id: str, sql: str, rows: list[Row]) -> None:
         """Write ``rows`` with ``sql``; return once committed (with the writes queued meanwhile)."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done = self._writes.submit((sql, rows))
         unsettled = self._unsettled.setdefault(thread_id, set())
         unsettled.add(done)
 
@@ -111,36 +111,12 @@ class OneHopSaver(AsyncSqliteSaver):
                 del self._unsettled[thread_id]
 
         done.add_done_callback(settled)
-        self._queued.append((sql, rows, done))
-        if self._drainer is None or self._drainer.done():
-            # a task of its own: a caller's Stop must not cancel the others' writes
-            self._drainer = asyncio.ensure_future(self._drain())
         await asyncio.shield(done)  # (a cancelled caller's write still lands: reads wait for it)
 
-    async def _drain(self) -> None:
+    async def _write_batch(self, batch: list[tuple[str, list[Row]]]) -> list[None]:
         async with self.lock:
-            while self._queued:
-                batch, self._queued = self._queued, []
-                try:
-                    await self._hop(_write_all, [(sql, rows) for sql, rows, _ in batch])
-                except BaseException as exc:
-                    # (the drainer itself cancelled: the loop is closing; nobody waits forever)
-                    failed = (
-                        exc if isinstance(exc, Exception) else RuntimeError("the checkpoint writer stopped")
-                    )
-                    # the writes queued meanwhile were not in the failed transaction: they go
-                    # in the next one (unless the drainer itself was cancelled)
-                    stopped = not isinstance(exc, Exception)
-                    for *_, done in [*batch, *(self._queued if stopped else [])]:
-                        if not done.done():
-                            done.set_exception(failed)
-                    if stopped:
-                        self._queued = []
-                        raise
-                else:
-                    for *_, done in batch:
-                        if not done.done():
-                            done.set_result(None)
+            await self._hop(_write_all, batch)
+        return [None] * len(batch)
 
     async def _hop(self, fn: Any, *args: Any) -> Any:
         conn = self.conn

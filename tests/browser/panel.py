@@ -63,6 +63,19 @@ class ChatPanel:
     def current_chat_id(self) -> str | None:
         return self.page.evaluate("() => localStorage.getItem('mcpchat:last-chat')")
 
+    def chat_row(self, chat_id: str) -> Any:
+        """The chat list's row of ``chat_id``."""
+        return self.root.locator(f'{tid("chat-item")}[data-chat-id="{chat_id}"]')
+
+    def start_rename(self, chat_id: str, draft: str) -> Any:
+        """Open the rename box of ``chat_id``'s row (the list is shown) and type ``draft``; the box."""
+        row = self.chat_row(chat_id)
+        row.hover()
+        row.locator(tid("chat-rename")).click()
+        box = row.locator(tid("chat-rename-input"))
+        box.fill(draft)
+        return box
+
     def show_servers(self) -> None:
         if not self.t("server-panel").is_visible():
             self.t("toggle-servers").click()

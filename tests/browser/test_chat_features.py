@@ -55,11 +55,8 @@ def test_chat_list_new_rename_search_delete(page: Any, chat: ChatPanel) -> None:
     expect(chat.root.locator(f'{tid("chat-item")}[data-chat-id="{first}"]')).to_have_count(1)
     page.steps.shot("chat-list")
 
-    row = chat.root.locator(f'{tid("chat-item")}[data-chat-id="{first}"]')
-    row.hover()
-    row.locator(tid("chat-rename")).click()
-    row.locator(tid("chat-rename-input")).fill("Greetings chat")
-    row.locator(tid("chat-rename-input")).press("Enter")
+    row = chat.chat_row(first)
+    chat.start_rename(first, "Greetings chat").press("Enter")
     expect(row.locator(tid("chat-item-title"))).to_have_text("Greetings chat")
 
     chat.t("chat-search").fill("greetings")

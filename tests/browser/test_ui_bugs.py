@@ -55,25 +55,16 @@ def test_rename_raises_no_error(page: Any, chat: ChatPanel) -> None:
     page.on("pageerror", lambda e: errors.append(str(e)))
     chat_id = chat.new_chat()
     show_chats(chat)
-    row = chat.root.locator(f'{tid("chat-item")}[data-chat-id="{chat_id}"]')
+    row = chat.chat_row(chat_id)
     # Enter saves
-    row.hover()
-    row.locator(tid("chat-rename")).click()
-    box = row.locator(tid("chat-rename-input"))
-    box.fill("first title")
-    box.press("Enter")
+    chat.start_rename(chat_id, "first title").press("Enter")
     expect(row.locator(tid("chat-item-title"))).to_have_text("first title")
     # leaving the box saves too
-    row.hover()
-    row.locator(tid("chat-rename")).click()
-    row.locator(tid("chat-rename-input")).fill("second title")
+    chat.start_rename(chat_id, "second title")
     chat.t("chat-search").click()
     expect(row.locator(tid("chat-item-title"))).to_have_text("second title")
     # Escape cancels
-    row.hover()
-    row.locator(tid("chat-rename")).click()
-    row.locator(tid("chat-rename-input")).fill("never saved")
-    row.locator(tid("chat-rename-input")).press("Escape")
+    chat.start_rename(chat_id, "never saved").press("Escape")
     expect(row.locator(tid("chat-item-title"))).to_have_text("second title")
     expect(chat.t("chat-sidebar")).to_be_visible()  # Escape ended the rename, not the list
     expect(chat.t("chat-title")).to_have_text("second title")
@@ -134,11 +125,8 @@ def test_a_late_chat_history_does_not_end_a_rename(page: Any, lab_server: LabSer
         page.wait_for_timeout(50)
     assert held, "the new chat's history was not asked for"
     show_chats(chat)
-    row = chat.root.locator(f'{tid("chat-item")}[data-chat-id="{first}"]')
-    row.hover()
-    row.locator(tid("chat-rename")).click()
-    box = row.locator(tid("chat-rename-input"))
-    box.fill("renamed while loading")
+    row = chat.chat_row(first)
+    box = chat.start_rename(first, "renamed while loading")
     expect(chat.t("empty-chat")).to_have_count(0)  # the new chat is still loading
     holding["on"] = False
     for msg in held:  # the late answer arrives now

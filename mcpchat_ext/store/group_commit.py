@@ -1,0 +1,58 @@
+"""Group commit: work asked for while a batch is being done goes together in the next batch.
+
+One database transaction for many small writes asked for at once (100 chats starting a turn
+together): the checkpointer's writes (agent/checkpoint_hops.py) and the run-lease takes
+(store/leases.py). Each asker gets its own item's result, or the batch's error; a failed batch
+fails only its own items (those asked for meanwhile go in the next one); the batches run in a
+task of their own, so an asker's cancellation cancels nobody else's work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class GroupCommit(Generic[Item, Result]):
+    def __init__(self, run: Callable[[list[Item]], Awaitable[list[Result]]], *, stopped: str) -> None:
+        """``run(items)``: one result per item, in order. ``stopped``: what the askers waiting
+        are told when the batches' task itself is cancelled (the loop is closing)."""
+        self._run = run
+        self._stopped = stopped
+        self._asked: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    def submit(self, item: Item) -> asyncio.Future[Result]:
+        """The future of ``item``'s result (done once its batch is)."""
+        done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._asked.append((item, done))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._work())
+        return done
+
+    async def _work(self) -> None:
+        while self._asked:
+            batch, self._asked = self._asked, []
+            try:
+                results = await self._run([item for item, _ in batch])
+            except Exception as exc:
+                _fail(batch, exc)
+            except BaseException:
+                # the task itself cancelled: nobody waits forever
+                _fail([*batch, *self._asked], RuntimeError(self._stopped))
+                self._asked = []
+                raise
+            else:
+                for (_, done), result in zip(batch, results, strict=True):
+                    if not done.done():
+                        done.set_result(result)
+
+
+def _fail(batch: list[tuple[Item, asyncio.Future[Result]]], exc: BaseException) -> None:
+    for _, done in batch:
+        if not done.done():
+            done.set_exception(exc)
