@@ -100,3 +100,15 @@ def test_ipython_shell_hooks() -> None:
     assert "hook" in DisplayTrap.class_traits()
     params = inspect.signature(InteractiveShell.run_cell_async).parameters
     assert {"transformed_cell", "preprocessing_exc_tuple", "store_history", "silent"} <= set(params)
+
+
+def test_tornado_websocket_connection_parts() -> None:
+    """handlers/ws_batch.py writes a batch of text frames on the connection's stream itself, as
+    WebSocketProtocol13._write_frame would (server side: unmasked, no compression)."""
+    from tornado.websocket import WebSocketProtocol13
+
+    source = inspect.getsource(WebSocketProtocol13)
+    for part in ("self.stream = ", "self._compressor", "self.mask_outgoing", "_message_bytes_out", "_wire_bytes_out"):
+        assert part in source, part
+    frame = inspect.getsource(WebSocketProtocol13._write_frame)
+    assert "self.stream.write(frame)" in frame and "0x80" in frame

@@ -25,6 +25,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from ..frames.coalesce import TokenCoalescer
 from ..frames.encode import encode
 from .base import AUTH_RESOURCE, visitor_name
+from .ws_batch import BatchedWriter
 
 if TYPE_CHECKING:
     from ..frames.dispatcher import FrameDispatcher
@@ -42,6 +43,7 @@ class ChatWebSocketHandler(
     auth_resource = AUTH_RESOURCE
     dispatcher: FrameDispatcher | None = None
     coalescer: TokenCoalescer | None = None
+    writer: BatchedWriter | None = None
 
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
@@ -96,6 +98,8 @@ class ChatWebSocketHandler(
         # also how WebSocketMixin ends a socket whose pings went unanswered: release the workspace
         # now rather than after tornado's closing handshake times out
         self._release()
+        if self.writer is not None:
+            self.writer.flush()  # the frames sent before the close go before it
         super().close(code, reason)
 
     def on_close(self) -> None:
@@ -115,7 +119,10 @@ class ChatWebSocketHandler(
             task.add_done_callback(_closing.discard)
 
     async def _send(self, frame: dict[str, Any]) -> None:
+        """Send ``frame``; the frames of one loop iteration leave in one write (ws_batch.py)."""
+        if self.writer is None:
+            self.writer = BatchedWriter(self)
         try:
-            await self.write_message(encode(frame))
+            await self.writer.send(encode(frame))
         except WebSocketClosedError:
             raise ConnectionError("websocket closed") from None

@@ -148,20 +148,27 @@ async def test_acquires_asked_together_share_a_transaction_and_each_get_their_ow
     lapsed = owned_by(stores[2], f"{HOST}:999999999:gone", ttl=3600.0)  # no such pid: gone
     assert await lapsed.acquire("left-behind") is not None
     begins = 0
+    upserts = 0
 
     def count(*_: Any) -> None:
         nonlocal begins
         begins += 1
 
+    def count_upserts(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        nonlocal upserts
+        upserts += statement.lstrip().upper().startswith("INSERT")
+
     from sqlalchemy import event
 
     engine = stores[0].lease_engine
     event.listen(engine, "begin", count)
+    event.listen(engine, "before_cursor_execute", count_upserts)
     try:
         ids = [f"chat-{i}" for i in range(40)] + ["held", "left-behind"]
         results = await asyncio.gather(*(ours.acquire(c) for c in ids))
     finally:
         event.remove(engine, "begin", count)
+        event.remove(engine, "before_cursor_execute", count_upserts)
     assert results[:40] == [1] * 40
     assert results[40] is None  # another live owner holds it
     assert results[41] == 2  # taken over from the gone process
@@ -170,6 +177,9 @@ async def test_acquires_asked_together_share_a_transaction_and_each_get_their_ow
     # 42 takes: a handful of transactions (the first alone, the rest together, plus the
     # compare-and-set of each chat another owner held), not one each
     assert begins <= 8, begins
+    # and one upsert statement per group, not one per chat (each SQLite call on the writer
+    # thread waits for the GIL while the loop is busy: 43 upserts took 250 ms)
+    assert upserts <= 4, upserts
 
 
 # -- two processes, one pending call --------------------------------------------------------------
