@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from .. import protocol as p
 from ..errors import Conflict
+from .usage import added
 
 AnswerFrame = p.ElicitationAnswerFrame | p.SamplingAnswerFrame
 RequestFrame = p.ElicitationRequestFrame | p.SamplingRequestFrame
@@ -58,6 +59,14 @@ async def _no_audit(record: AskRecord) -> None:
     """No audit trail (a ChatAsks built without a store)."""
 
 
+# (call id, usage): keep what a sampling request of the call spent, once the model answered
+Keep = Callable[[str, p.Usage], Awaitable[None]]
+
+
+async def _not_kept(call_id: str, usage: p.Usage) -> None:
+    """Nowhere to keep the spend (a ChatAsks built without a store): the call's result has it."""
+
+
 @dataclass
 class Pending:
     request_id: str
@@ -78,6 +87,7 @@ class ChatAsks:
     timeout: float = 300.0  # seconds a request waits for the user
     max_tokens: int = 4096  # the most tokens a sampling request may have the model write
     audit: Audit = _no_audit
+    keep: Keep = _not_kept  # (the store: a Stop or a crash after the model answered keeps it)
     connected: Callable[[], bool] = lambda: True
     _open: dict[str, Pending] = field(default_factory=dict)
     # request id -> why it no longer waits (ANSWERED or SETTLED), the newest KEEP_SETTLED
@@ -142,18 +152,7 @@ class ChatAsks:
 
     def spend(self, call_id: str, usage: p.Usage) -> None:
         """``usage`` of the chat's model, spent on a sampling request of ``call_id``."""
-        was = self._spent.get(call_id)
-        if was is not None:
-            cost = (
-                None if was.cost is None and usage.cost is None else (was.cost or 0.0) + (usage.cost or 0.0)
-            )
-            usage = p.Usage(
-                input_tokens=was.input_tokens + usage.input_tokens,
-                output_tokens=was.output_tokens + usage.output_tokens,
-                cost=cost,
-                model=usage.model or was.model,
-            )
-        self._spent[call_id] = usage
+        self._spent[call_id] = added(self._spent.get(call_id), usage)
 
     def take_spent(self, call_id: str) -> p.Usage | None:
         """What the sampling requests of ``call_id`` spent (once: it is forgotten here)."""

@@ -10,8 +10,9 @@ refused, each with a note on its card).
 Sampling is approved both ways: the request (messages, system prompt, token limit, as text; the
 user may edit the text and the limit) before the model runs, then the model's answer before it
 goes back to the server. The model runs with no tools. The tokens it spends (and their cost) are
-the chat's: shown on the answer's card and kept for the call's result (:meth:`ChatAsks.spend`),
-whether or not the answer is then returned.
+the chat's: shown on the answer's card, kept for the call's result (:meth:`ChatAsks.spend`) and
+in the store as soon as the model answered (``ChatAsks.keep``), whether or not the answer is then
+returned, and whether or not the call then ends with a result (a Stop, a crash).
 """
 
 from __future__ import annotations
@@ -263,7 +264,7 @@ class CallAsker:
                 server, kind, "reject", summary, reason=f"the model failed: {type(exc).__name__}"
             )
             return _rejected(f"the user's model failed to answer: {type(exc).__name__}")
-        usage = self._spent(sampled.usage)
+        usage = await self._spent(sampled.usage)
         result = frame.model_copy(
             update={
                 "stage": "result",
@@ -286,8 +287,10 @@ class CallAsker:
             stopReason=sampled.stop_reason,
         )
 
-    def _spent(self, reported: dict[str, int]) -> p.Usage | None:
-        """The endpoint's count of a sampling run as the chat's usage (None: it reported none)."""
+    async def _spent(self, reported: dict[str, int]) -> p.Usage | None:
+        """The endpoint's count of a sampling run as the chat's usage (None: it reported none),
+        kept for the call's result and in the store now: the tokens were spent, whatever
+        happens to the call after (a Stop, a crash, a failure)."""
         if not reported:
             return None
         tokens_in, tokens_out = (
@@ -302,6 +305,16 @@ class CallAsker:
             model=entry.id if entry is not None else None,
         )
         self._asks.spend(self.call_id, usage)
+        try:  # (shielded: a cancelled wait still lets the write land)
+            await asyncio.shield(self._asks.keep(self.call_id, usage))
+        except Exception as exc:  # not kept: the call's result still carries it, if it gets one
+            log.warning(
+                "could not keep the sampling usage of call %s in chat %s: %s; the chat's totals "
+                "count it only if the call returns a result (check the store's disk and file)",
+                self.call_id,
+                self._asks.chat_id,
+                exc,
+            )
         return usage
 
     async def _ask(self, frame: p.SamplingRequestFrame, check: Any) -> Any:

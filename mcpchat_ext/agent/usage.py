@@ -9,13 +9,15 @@ reply and the next turn corrects its estimate (:func:`correction`) by how far th
 
 An MCP server's sampling requests run on the chat's model too: what they spent during a tool call
 is put on the call's result (:func:`with_sampling`, in its artifact) and counted in the chat's
-totals (not as a reply, and not in the context: it was another prompt).
+totals (not as a reply, and not in the context: it was another prompt). The store keeps it too,
+from the moment the model answered (``spent``, by call id): a call that got no result of its own
+(stopped, interrupted) still counts, and the store's count is the one used when both have it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
@@ -81,24 +83,64 @@ def sampling_usage(message: ToolMessage) -> p.Usage | None:
     return p.Usage.model_validate(spent) if isinstance(spent, dict) else None
 
 
-def chat_usage(messages: Sequence[AnyMessage], context_window: int | None) -> p.ChatUsage:
+def added(was: p.Usage | None, usage: p.Usage) -> p.Usage:
+    """``was`` and ``usage`` together (two sampling requests of one call)."""
+    if was is None:
+        return usage
+    cost = None if was.cost is None and usage.cost is None else (was.cost or 0.0) + (usage.cost or 0.0)
+    return p.Usage(
+        input_tokens=was.input_tokens + usage.input_tokens,
+        output_tokens=was.output_tokens + usage.output_tokens,
+        cost=cost,
+        model=usage.model or was.model,
+    )
+
+
+def _add(total: p.ChatUsage, usage: p.Usage) -> None:
+    total.input_tokens += usage.input_tokens
+    total.output_tokens += usage.output_tokens
+    if usage.cost is not None:
+        total.cost = (total.cost or 0.0) + usage.cost
+
+
+def chat_usage(
+    messages: Sequence[AnyMessage], context_window: int | None, spent: Mapping[str, p.Usage] | None = None
+) -> p.ChatUsage:
     """The totals of a chat's replies and sampling requests, and the size of its last prompt +
-    reply."""
+    reply. ``spent``: what the store kept of the sampling requests, by tool call id (counted for
+    the calls of ``messages``, once each, instead of what their results carry)."""
+    spent = spent or {}
     total = p.ChatUsage(context_window=context_window)
+    counted: set[str] = set()
     for m in messages:
-        usage = sampling_usage(m) if isinstance(m, ToolMessage) else None
-        if usage is not None:
-            total.sampling_tokens += usage.input_tokens + usage.output_tokens
-        elif not isinstance(m, AIMessage) or (usage := reply_usage(m)) is None:
-            continue
+        if isinstance(m, ToolMessage):
+            calls = [(m.tool_call_id, spent.get(m.tool_call_id) or sampling_usage(m))]
+        elif isinstance(m, AIMessage):
+            if (usage := reply_usage(m)) is not None:
+                total.replies += 1
+                total.context_tokens = usage.input_tokens + usage.output_tokens
+                _add(total, usage)
+            calls = [(str(c.get("id")), spent.get(str(c.get("id")))) for c in m.tool_calls]
         else:
-            total.replies += 1
-            total.context_tokens = usage.input_tokens + usage.output_tokens
-        total.input_tokens += usage.input_tokens
-        total.output_tokens += usage.output_tokens
-        if usage.cost is not None:
-            total.cost = (total.cost or 0.0) + usage.cost
+            continue
+        for call_id, sampled in calls:
+            if sampled is None or call_id in counted:
+                continue
+            counted.add(call_id)
+            total.sampling_tokens += sampled.input_tokens + sampled.output_tokens
+            _add(total, sampled)
     return total
+
+
+def with_spent(messages: list[p.ChatMessage], spent: Mapping[str, p.Usage]) -> list[p.ChatMessage]:
+    """``messages`` with the store's count on the results of the calls that sampled (a stopped
+    call's result has none of its own)."""
+    return [
+        m.model_copy(update={"usage": spent[m.tool_call_id]})
+        if m.role == "tool" and m.tool_call_id is not None and m.tool_call_id in spent
+        else m
+        for m in messages
+    ]
 
 
 def correction(messages: Sequence[AnyMessage]) -> float:

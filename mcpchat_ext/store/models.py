@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 ORM models of the app store (users, chats, MCP servers, approval audit).
+"""SQLAlchemy 2 ORM models of the app store (users, chats, MCP servers, approval audit, what a
+chat's MCP servers sampled).
 
 Every row carries the owning ``user``; :mod:`.repository` is the only code that queries them.
 Approval records deliberately have no foreign key to ``chats``: the audit trail is history and
@@ -10,7 +11,18 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -121,3 +133,23 @@ class ApprovalRuleRow(Base):
     tool: Mapped[str] = mapped_column(String(255))
     action: Mapped[str] = mapped_column(String(8))  # allow | ask | deny
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SamplingSpend(Base):
+    """What one MCP server's sampling request spent on the chat's model, during the tool call
+    ``call_id``: written as soon as the model answered (a Stop, a crash or a failed call after it
+    keeps the tokens in the chat's totals). Goes with its chat."""
+
+    __tablename__ = "sampling_spends"
+    __table_args__ = (Index("ix_sampling_spends_chat", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"))
+    chat_id: Mapped[str] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    call_id: Mapped[str] = mapped_column(String(255))
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: the model has no prices
+    model: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the catalog id
+    spent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+

@@ -32,6 +32,7 @@ from .models import ApprovalRecord, Chat, MCPServer, User, utcnow
 from .outcomes import OutcomeStore
 from .roots import RootsStore
 from .rules import RuleStore
+from .spends import SpendStore
 from .thread_sessions import ThreadSessions
 from .timestamps import aware
 
@@ -118,6 +119,7 @@ class Store:
         self.leases = Leases(self._db, owner=new_owner())  # run leases, shared by processes
         db = self._sessions
         self.rules, self.outcomes, self.roots = RuleStore(db, self._db), OutcomeStore(db), RootsStore(db)
+        self.spends = SpendStore(db)  # what the chats' MCP servers sampled
 
     @property
     def storage_path(self) -> str:

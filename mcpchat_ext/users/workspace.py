@@ -23,7 +23,7 @@ from ..agent.catalog import UnknownModel
 from ..agent.graph import AgentGraph
 from ..agent.models import ModelPool
 from ..agent.progress import RunningCalls
-from ..agent.usage import chat_usage
+from ..agent.usage import chat_usage, with_spent
 from ..config import EngineConfig
 from ..errors import BadRequest, Conflict
 from ..mcp_servers.inprocess import BuiltinServer
@@ -165,11 +165,15 @@ class UserWorkspace:
                     reason=record.reason,
                 )
 
+            async def keep(call_id: str, usage: p.Usage) -> None:
+                await self._store.spends.record(self.user, chat_id, call_id, usage)
+
             asks = self._asks[chat_id] = ChatAsks(
                 chat_id,
                 timeout=cfg.server_request_timeout,
                 max_tokens=cfg.sampling_max_tokens,
                 audit=audit,
+                keep=keep,
                 connected=lambda: bool(self._fanout),
             )
         return asks
@@ -270,7 +274,8 @@ class UserWorkspace:
         chat = await self.get_chat(chat_id)
         thread_id = await self._store.thread_id(self.user, chat_id)
         state = await self.turns.recover(chat_id, thread_id)
-        messages = runner.messages_in(state)
+        spent = await self._store.spends.of_chat(self.user, chat_id)  # (what servers sampled)
+        messages = with_spent(runner.messages_in(state), spent)
         pending = runner.pending_in(state)
         self.turns.set_pending(chat_id, bool(pending))
         outcome = await self._outcomes.shown(chat_id, messages, lambda: self.turns.running_anywhere(chat_id))
@@ -284,7 +289,7 @@ class UserWorkspace:
             pending=pending,
             interrupted=outcome is not None and outcome.kind == "interrupted",
             outcome=outcome,
-            usage=chat_usage((state.values or {}).get("messages") or [], self._context_window(chat)),
+            usage=chat_usage((state.values or {}).get("messages") or [], self._context_window(chat), spent),
             server_requests=self._asks[chat_id].shown() if chat_id in self._asks else [],
         )
 
