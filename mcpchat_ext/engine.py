@@ -152,6 +152,7 @@ class Engine:
             await store.ensure_user(user)
             workspace = UserWorkspace(parts, user)
             await workspace.servers.load_roots()  # the roots the user chose per server
+            await workspace.attached.load()  # the resources the chats watch (subscribed on connect)
             return workspace
 
         self.registry = UserRegistry(open_workspace, idle_timeout=cfg.idle_timeout)

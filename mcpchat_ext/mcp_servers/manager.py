@@ -73,7 +73,10 @@ class MCPConnectionManager:
         self._closed = False
         self._listeners: list[Listener] = []
         self._notices: set[asyncio.Task[None]] = set()
-        self._subscribed: dict[str, set[str]] = {}  # per server: the URIs subscribed to
+        # per server: the URIs whose updates are wanted (every session of it subscribes to them),
+        # and those its current session is subscribed to
+        self._subscribed: dict[str, set[str]] = {}
+        self._live: dict[str, set[str]] = {}
         self._on_update: UpdateListener | None = None
 
     def listen(self, listener: Listener) -> None:
@@ -108,6 +111,7 @@ class MCPConnectionManager:
     async def _restart(self, spec: ServerSpec) -> ServerWorker:
         old = self._workers.pop(spec.name, None)
         self._tools.pop(spec.name, None)
+        self._live.pop(spec.name, None)
         if old is not None:
             await old.stop()
         builtin = self.builtins.get(spec.name) if spec.transport == "builtin" else None
@@ -130,15 +134,14 @@ class MCPConnectionManager:
             return worker
         worker.start()
         await worker.wait_started(self.connect_timeout)
-        for uri in sorted(self._subscribed.get(spec.name, ())):  # a new session: subscribe again
-            with contextlib.suppress(Exception):
-                await self._subscribe(worker, uri, True)
+        await self._subscribe_again(worker)
         return worker
 
     async def disconnect(self, name: str) -> None:
         # no lock: a connect() waiting for this server to start must not delay the stop
         worker = self._workers.pop(name, None)
         self._tools.pop(name, None)
+        self._live.pop(name, None)
         if worker is not None:
             await worker.stop()
 
@@ -306,22 +309,47 @@ class MCPConnectionManager:
 
         await worker.request(send, self.tool_timeout)
 
-    async def subscribe(self, name: str, uri: str) -> bool:
-        """Subscribe to ``uri`` of server ``name`` (False: the server does not offer it)."""
-        if uri in self._subscribed.get(name, ()):
-            return True
-        if not self.can_subscribe(name):
-            return False
-        await self._ask(name, f"subscribe to {uri}", lambda w: self._subscribe(w, uri, True))
+    def want(self, name: str, uri: str) -> None:
+        """Want the updates of ``uri`` of server ``name`` from its next session on (one started
+        later subscribes to it: a restart of the server, or of this process)."""
         self._subscribed.setdefault(name, set()).add(uri)
-        return True
+
+    async def _subscribe_again(self, worker: ServerWorker) -> None:
+        """A new session of a server: subscribe to what is wanted of it (each failure logged)."""
+        wanted = sorted(self._subscribed.get(worker.name, ()))
+        if not wanted or not self.can_subscribe(worker.name):
+            return
+        live = self._live.setdefault(worker.name, set())
+        for uri in wanted:
+            try:
+                await self._subscribe(worker, uri, True)
+            except Exception as exc:  # its updates are missed until the next session
+                log.info("MCP server '%s': could not subscribe again to %s: %s", worker.name, uri, exc)
+            else:
+                live.add(uri)
+
+    async def subscribe(self, name: str, uri: str) -> bool:
+        """Want the updates of ``uri`` of server ``name``, in this session and every later one.
+        True: its session is subscribed; False: not now (the server does not offer subscriptions,
+        or is not ready: a session started later subscribes). MCPServerError when it failed."""
+        if uri in self._live.get(name, ()):
+            return True
+        try:
+            if not self.can_subscribe(name):
+                return False
+            await self._ask(name, f"subscribe to {uri}", lambda w: self._subscribe(w, uri, True))
+            self._live.setdefault(name, set()).add(uri)
+            return True
+        finally:  # (after the ask: a restart in it subscribes to the others, not twice to this one)
+            self.want(name, uri)
 
     async def unsubscribe(self, name: str, uri: str) -> None:
         """Stop the updates of ``uri`` (a server that fails to hear it: its updates are dropped)."""
-        uris = self._subscribed.get(name, set())
-        if uri not in uris:
+        self._subscribed.get(name, set()).discard(uri)
+        live = self._live.get(name, set())
+        if uri not in live:
             return
-        uris.discard(uri)
+        live.discard(uri)
         worker = self._workers.get(name)
         if worker is not None and worker.state == "ready":
             with contextlib.suppress(Exception):

@@ -1,5 +1,5 @@
 """SQLAlchemy 2 ORM models of the app store (users, chats, MCP servers, approval audit, what a
-chat's MCP servers sampled).
+chat's MCP servers sampled, the resources attached to chats).
 
 Every row carries the owning ``user``; :mod:`.repository` is the only code that queries them.
 Approval records deliberately have no foreign key to ``chats``: the audit trail is history and
@@ -153,3 +153,23 @@ class SamplingSpend(Base):
     model: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the catalog id
     spent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+
+class AttachedResourceRow(Base):
+    """An MCP resource attached to a chat (a message of it carried it): watched while the chat
+    has it and its server is one of the chat's (a server that starts subscribes to it again, also
+    after a restart). ``changed``: its server said it changed since the chat last sent it."""
+
+    __tablename__ = "attached_resources"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "server", "uri", name="uq_attached_resources_chat_server_uri"),
+        Index("ix_attached_resources_user", "user"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user: Mapped[str] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"))
+    chat_id: Mapped[str] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    server: Mapped[str] = mapped_column(String(64))
+    uri: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(200))
+    changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    attached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

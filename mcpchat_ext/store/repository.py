@@ -8,7 +8,8 @@ Design decisions:
 * Deleting a chat keeps its approval records: the audit trail is history, not chat state.
   ``list_decisions(user, chat_id)`` therefore still answers for a deleted chat.
 * Renaming a server rewrites the server lists of the user's chats; removing a server drops it
-  from them, so a later server with the same name is not silently re-enabled in old chats.
+  from them, so a later server with the same name is not silently re-enabled in old chats (the
+  resources chats attached of it follow the rename, or go with it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
+from .attached import AttachedStore
 from .crypt import Cipher, seal, unseal
 from .engines import open_engines
 from .faults import storage_guarded
@@ -119,7 +121,7 @@ class Store:
         self.leases = Leases(self._db, owner=new_owner())  # run leases, shared by processes
         db = self._sessions
         self.rules, self.outcomes, self.roots = RuleStore(db, self._db), OutcomeStore(db), RootsStore(db)
-        self.spends = SpendStore(db)  # what the chats' MCP servers sampled
+        self.spends, self.attached = SpendStore(db), AttachedStore(db)  # servers' sampling, resources
 
     @property
     def storage_path(self) -> str:
@@ -306,6 +308,7 @@ class Store:
             await self._rename_in_chats(session, user, name, None)
 
     async def _rename_in_chats(self, session: AsyncSession, user: str, old: str, new: str | None) -> None:
+        await AttachedStore.rename_server(session, user, old, new)  # (resources attached to chats)
         rows = await session.scalars(select(Chat).where(Chat.user == user))
         for chat in rows:
             servers = list(chat.servers or [])

@@ -50,7 +50,17 @@ class UserServers:
         # one servers_changed at a time: each reads the list after the one before it was sent, so
         # a list read before a change never arrives after the list that has it
         self._changed_lock = asyncio.Lock()
+        self._renamed: list[Callable[[], Awaitable[None]]] = []
         connections.listen(self._server_changed)
+
+    def on_renamed(self, listener: Callable[[], Awaitable[None]]) -> None:
+        """Call ``listener()`` after a server of the user was renamed or removed (the store has
+        rewritten or dropped it in the chats)."""
+        self._renamed.append(listener)
+
+    async def _tell_renamed(self) -> None:
+        for listener in self._renamed:
+            await listener()
 
     # -- specs ------------------------------------------------------------------------------
 
@@ -148,6 +158,8 @@ class UserServers:
         await self.store.update_server(self.user, name, spec)
         await self.connections.disconnect(name)
         status = await self.connect(spec.name) if spec.enabled else self._status(spec)
+        if spec.name != name:
+            await self._tell_renamed()
         await self._changed()
         return status
 
@@ -157,6 +169,7 @@ class UserServers:
         await self.store.roots.set(self.user, name, None)
         await self.connections.disconnect(name)
         self.connections.forget_roots(name)
+        await self._tell_renamed()
         await self._changed()
 
     async def import_config(self, body: p.ImportServers) -> list[p.ServerStatus]:

@@ -100,8 +100,13 @@ class UserWorkspace:
             ),
         )
         self.attached = AttachedResources(
-            connections=self.connections, read=self.servers.read_resource, broadcast=self.broadcast
+            connections=self.connections,
+            read=self.servers.read_resource,
+            broadcast=self.broadcast,
+            store=parts.store.attached,
+            user=user,
         )
+        self.servers.on_renamed(self.attached.load)  # (the store moved or dropped their resources)
         self.rules: UserRules = UserRules(user=user, store=parts.store, admin=parts.admin_rules)
         self._outcomes = TurnOutcomes(user=user, store=parts.store, graph=parts.graph)
         self.turns: TurnManager = TurnManager(
@@ -254,6 +259,8 @@ class UserWorkspace:
         chat = await self._store.update_chat(
             self.user, chat_id, title=body.title, servers=servers, model=model
         )
+        if servers is not None:  # what it attached of a server taken out is no longer watched
+            await self.attached.keep_servers(chat_id, servers)
         await self.chats_changed()
         return self._with_pending(chat)
 
