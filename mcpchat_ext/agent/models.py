@@ -127,9 +127,9 @@ def _own_http_client() -> Any:
     connections belong to the event loop that first used them: a later loop on the same URL (a new
     ``asyncio.run`` around the Python API, a restarted server on a reused port) then failed every
     reply with "Event loop is closed"."""
-    import openai
+    from .openai_stream import PlainHttpClient  # (the stream thread may copy it)
 
-    return openai.DefaultAsyncHttpxClient(timeout=REQUEST_TIMEOUT)
+    return PlainHttpClient(timeout=REQUEST_TIMEOUT)
 
 
 async def close_model(model: BaseChatModel) -> None:

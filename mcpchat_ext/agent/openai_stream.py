@@ -11,7 +11,10 @@ chunks, usage and finish reason are the same as ChatOpenAI's (tests/agent/test_o
 compares the two on the same streams).
 
 Only the plain chat-completions stream is read this way; structured output (``response_format``),
-the Responses API, response headers and gateways take ChatOpenAI's own path.
+the Responses API, response headers and gateways take ChatOpenAI's own path. So does a model with
+an HTTP set-up of its own (``openai_proxy``, or an ``http_async_client`` that is not a
+:class:`PlainHttpClient`: a proxy, a transport, certificates): the stream thread's client could
+not carry it over, and the request must not go around the user's proxy.
 """
 
 from __future__ import annotations
@@ -125,6 +128,11 @@ def stream_error(chunk: Any, request: Any) -> openai.APIError | None:
     )
 
 
+class PlainHttpClient(openai.DefaultAsyncHttpxClient):
+    """The openai SDK's default HTTP client (with a timeout, and the environment's proxies, as any
+    httpx client): one the stream thread may make its own copy of."""
+
+
 class StreamingChatOpenAI(ChatOpenAI):
     """ChatOpenAI (chat-completions API) reading its reply stream as JSON (see the module doc)."""
 
@@ -143,6 +151,7 @@ class StreamingChatOpenAI(ChatOpenAI):
     ) -> AsyncIterator[ChatGenerationChunk]:
         plain = not self._use_responses_api({**kwargs, **self.model_kwargs})
         plain = plain and not (self.include_response_headers or self._uses_gateway)
+        plain = plain and self._plain_http()
         payload: dict[str, Any] = {}
         if plain:
             kwargs["stream"] = True
@@ -189,12 +198,17 @@ class StreamingChatOpenAI(ChatOpenAI):
         finally:
             reading.cancel()  # (a Stop, or the reply's reader went away: close the request)
 
+    def _plain_http(self) -> bool:
+        """No HTTP set-up of the model's own that a client on the stream thread would miss."""
+        client = self.http_async_client
+        return not self.openai_proxy and (client is None or isinstance(client, PlainHttpClient))
+
     async def _read_on_stream_thread(self, payload: dict[str, Any], sink: ChunkSink) -> None:
         """(Stream thread.) Send the request and put each chunk's JSON into ``sink``."""
         client = self._thread_clients.get("client")
         if client is None:  # (made on the thread whose loop its connections use)
             client = self._thread_clients["client"] = self.root_async_client.copy(
-                http_client=openai.DefaultAsyncHttpxClient(timeout=self.root_async_client.timeout)
+                http_client=PlainHttpClient(timeout=self.root_async_client.timeout)
             )
         completions = client.chat.completions
         async with completions.with_streaming_response.create(**payload) as response:

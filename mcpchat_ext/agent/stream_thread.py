@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import threading
 from collections import deque
 from collections.abc import Coroutine
@@ -34,6 +35,13 @@ class StreamThread:
         self._name = name
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # a forked child has the loop but not its thread: it starts one of its own on first use
+        # (a kernel's multiprocessing with "fork" would otherwise wait forever on its first reply)
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._loop = None
 
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:

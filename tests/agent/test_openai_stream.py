@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, message_chunk_to_
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from mcpchat_ext.agent.openai_stream import StreamingChatOpenAI, sse_data
+from mcpchat_ext.agent.openai_stream import PlainHttpClient, StreamingChatOpenAI, sse_data
 from tests.fakes.openai_server import FakeOpenAI, fixed_id_reply, text_reply
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio]
@@ -37,7 +37,7 @@ def _model(cls: type[ChatOpenAI], base_url: str) -> ChatOpenAI:
         stream_usage=True,
         use_responses_api=False,
         max_retries=0,
-        http_async_client=openai.DefaultAsyncHttpxClient(),  # (one per model and loop)
+        http_async_client=PlainHttpClient(),  # (one per model and loop)
     )
 
 
@@ -208,3 +208,43 @@ async def test_sse_data_events() -> None:
     assert await read(b"data: last") == [b"last"]  # no blank line after it
     assert await read(b"data: [DONE]\n\ndata: y\n\n") == []
     assert await read(b"event: ping\n\n: keep-alive\n\n") == []
+
+
+async def test_a_models_own_proxy_is_not_gone_around(llm: FakeOpenAI) -> None:
+    """A model set up with ``openai_proxy`` sends its request through that proxy: the stream
+    thread's client has none, so the model takes ChatOpenAI's own path (before: the thread's
+    client went straight to the endpoint and the reply came, around the user's proxy)."""
+    llm.queue(text_reply("must not arrive without the proxy"))
+    with contextlib.closing(__import__("socket").socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead_proxy = f"http://127.0.0.1:{sock.getsockname()[1]}"  # bound, never listening
+    model = StreamingChatOpenAI(
+        model="fake-model", api_key=SecretStr("test-key"), base_url=llm.base_url, streaming=True,
+        use_responses_api=False, max_retries=0, openai_proxy=dead_proxy,
+    )  # fmt: skip
+    with pytest.raises(openai.APIConnectionError):
+        await _reply(model)
+    assert not model._thread_clients  # the stream thread made no client of its own
+
+
+async def test_a_models_own_http_client_carries_the_request(llm: FakeOpenAI) -> None:
+    """A model given an HTTP client of its own (a transport, certificates, a proxy) is sent and
+    read with that client, not with one the stream thread makes without those settings."""
+    import httpx
+
+    seen: list[str] = []
+
+    class Recording(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(str(request.url))
+            return await super().handle_async_request(request)
+
+    llm.queue(text_reply("through your transport"))
+    model = _model(StreamingChatOpenAI, llm.base_url)
+    model.http_async_client = httpx.AsyncClient(transport=Recording())
+    model.root_async_client = model.root_async_client.copy(http_client=model.http_async_client)
+    model.async_client = model.root_async_client.chat.completions
+    reply, _ = await _reply(model)
+    assert reply.content == "through your transport"
+    assert seen and seen[0].endswith("/chat/completions") and not model._thread_clients
+    await model.http_async_client.aclose()

@@ -16,7 +16,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 from pydantic import SecretStr
 
-from mcpchat_ext.agent.openai_stream import StreamingChatOpenAI, join_text_chunks
+from mcpchat_ext.agent.openai_stream import PlainHttpClient, StreamingChatOpenAI, join_text_chunks
 from mcpchat_ext.agent.stream_thread import STREAMS, ChunkSink
 from tests.fakes.openai_server import FakeOpenAI, text_reply, tool_call_reply
 
@@ -38,7 +38,7 @@ def _model(base_url: str) -> StreamingChatOpenAI:
         stream_usage=True,
         use_responses_api=False,
         max_retries=0,
-        http_async_client=openai.DefaultAsyncHttpxClient(),
+        http_async_client=PlainHttpClient(),
     )
 
 
@@ -242,3 +242,27 @@ def test_chunks_put_as_the_stream_ends_are_not_lost(monkeypatch: pytest.MonkeyPa
     assert RacySink.fired is False
     assert asyncio.run(run()) == "hello WORLD"
     assert RacySink.fired
+
+
+def test_a_forked_child_starts_a_stream_thread_of_its_own() -> None:
+    """After os.fork the child has the parent's loop object but no thread running it: a stream
+    submitted there must still run (before: it waited forever)."""
+    import os
+
+    async def answer() -> int:
+        return 42
+
+    import warnings
+
+    assert STREAMS.submit(answer()).result(timeout=10) == 42  # the parent's thread is running
+    with warnings.catch_warnings():  # (3.12+ warns of a fork with threads running)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the stream ran
+        try:
+            code = 0 if STREAMS.submit(answer()).result(timeout=10) == 42 else 1
+        except BaseException:
+            code = 2
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
