@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .. import protocol as p
 from ..errors import BadRequest, ChatExtError, Conflict
 from ..incidents import incident
+from .chat_order import ChatOrder, order_key
 from .decode import BadJSON, check_depth, decode_json
 
 if TYPE_CHECKING:
@@ -165,6 +166,7 @@ class FrameDispatcher:
         self.workspace = workspace
         self._send = send
         self._tasks: set[asyncio.Task[None]] = set()
+        self._order = ChatOrder()
         workspace.subscribe(send)
 
     async def send(self, frame: BaseModel) -> None:
@@ -177,7 +179,8 @@ class FrameDispatcher:
         await self.send(p.WelcomeFrame(user=self.workspace.user, model=self.workspace.model_info))
 
     def submit(self, raw: str | bytes | dict[str, Any]) -> None:
-        """Handle a frame in the background, so a slow call never delays ``stop``."""
+        """Handle a frame in the background, so a slow call never delays ``stop``; the frames
+        that change a chat are handled in the order they came (chat_order.py)."""
         task = asyncio.create_task(self.handle_raw(raw))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -188,7 +191,7 @@ class FrameDispatcher:
             frame = await self._parse(raw)
             if frame is not None:
                 self.workspace.touch()
-                await self._handle(frame)
+                await self._order.run(order_key(frame), lambda: self._handle(frame))
         except Exception as exc:  # a bug: the client gets a reference, the log the details
             error = incident(log, exc, "a websocket frame failed")
             await self.send(p.ErrorFrame(code=error.code, message=str(error)))

@@ -134,7 +134,7 @@ class Leases:
                 },
                 where=or_(RunLease.owner == self.owner, RunLease.expires_at < now),
             ).returning(RunLease.chat_id, RunLease.turns)
-            taken.update((chat_id, turns) for chat_id, turns in session.execute(upsert).tuples())
+            taken.update((row[0], row[1]) for row in session.execute(upsert))
         return [taken.get(chat_id) for chat_id in chat_ids]
 
     def _take(self, session: Session, chat_id: str, now: datetime) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -156,3 +157,32 @@ async def test_foreign_origin_websocket_with_cookie_is_refused(
     )
     assert json.loads(await ok.read_message())["type"] == "welcome"
     ok.close()
+
+
+async def test_a_send_right_after_a_server_change_uses_that_server(
+    jp_ws_fetch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The panel sends ``chats.update`` when a server is ticked and ``send`` when Enter is
+    pressed, without waiting in between: the turn must see the change (before, both frames were
+    handled at once and the turn could start without the ticked server's tools, CI stop 19)."""
+    from mcpchat_ext.users.workspace import UserWorkspace
+
+    update = UserWorkspace.update_chat
+
+    async def slow_update(self: UserWorkspace, chat_id: str, body: Any) -> Any:
+        await asyncio.sleep(0.3)  # a busy disk: the update lands after the send frame arrived
+        return await update(self, chat_id, body)
+
+    monkeypatch.setattr(UserWorkspace, "update_chat", slow_update)
+    sock = await open_socket(jp_ws_fetch)
+    for n in range(3):
+        chat = await sock.call("chats.create", servers=[])
+        await sock.send(
+            {"type": "call", "id": f"tick{n}", "method": "chats.update", "params": {"chat_id": chat["id"], "servers": ["demo"]}}
+        )
+        await sock.send({"type": "send", "chat_id": chat["id"], "text": "add 2 and 3"})
+        frames = await sock.until("approval_required", "error", "done", chat_id=chat["id"])
+        assert frames[-1]["type"] == "approval_required", (n, [f["type"] for f in frames])
+        reject = [{"call_id": c["id"], "action": "reject"} for c in frames[-1]["calls"]]
+        await sock.send({"type": "decide", "chat_id": chat["id"], "decisions": reject})
+        await sock.until("done", "error", chat_id=chat["id"])
