@@ -191,11 +191,14 @@ class StreamingChatOpenAI(ChatOpenAI):
                             generation.text, chunk=generation, logprobs=logprobs
                         )
                     yield generation
+                    if generation.text:  # (back here: the consumer passed the text on)
+                        sink.first_taken()
         except openai.BadRequestError as e:
             _handle_openai_bad_request(e)
         except openai.APIError as e:
             _handle_openai_api_error(e)
         finally:
+            sink.first_taken()
             reading.cancel()  # (a Stop, or the reply's reader went away: close the request)
 
     def _plain_http(self) -> bool:
@@ -211,6 +214,7 @@ class StreamingChatOpenAI(ChatOpenAI):
                 http_client=PlainHttpClient(timeout=self.root_async_client.timeout)
             )
         completions = client.chat.completions
+        text_seen = False
         async with completions.with_streaming_response.create(**payload) as response:
             async for data in sse_data(response.iter_bytes()):
                 chunk = json.loads(data)
@@ -219,9 +223,21 @@ class StreamingChatOpenAI(ChatOpenAI):
                 for choice in chunk.get("choices") or ():
                     choice.setdefault("delta", None)  # (as the SDK object has it: skipped)
                 sink.put(chunk)
+                if not text_seen and _has_text(chunk):  # the first token goes through first
+                    text_seen = True
+                    await sink.hold_for_first()
 
     async def aclose_stream_client(self) -> None:
         """Close the stream thread's HTTP client of this model (if it made one)."""
         client = self._thread_clients.pop("client", None)
         if client is not None:
             await asyncio.wrap_future(STREAMS.submit(client.close()))
+
+
+def _has_text(chunk: dict[str, Any]) -> bool:
+    """Whether a chat-completion chunk carries reply text."""
+    for choice in chunk.get("choices") or ():
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        if isinstance(delta, dict) and delta.get("content"):
+            return True
+    return False

@@ -13,6 +13,12 @@ per-batch work when the loop is busy, and stays per-chunk when it is idle (no ad
 
 The GIL still serialises the Python work of both threads, but the event loop no longer runs one
 long iteration over all streams' reads: it waits at most one switch interval (5 ms) for the GIL.
+
+A reply's first text is the one exception (:meth:`ChunkSink.hold_for_first`): the stream thread
+stops reading that stream until the event loop has passed the first text on. A fast model's reply
+is all in the socket at once, and parsing it on the stream thread kept the GIL from the event
+loop, 5 ms at a time, while the first token went through (3-25 ms from the thread's first put to
+the loop taking it, vs 0.2-0.5 ms at a paced rate, bench_stack_overhead.py; benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+# The longest the stream thread waits for the event loop to pass a reply's first text on (it
+# goes on reading after that, so a consumer that never takes it costs no more than this).
+FIRST_TEXT_HOLD = 0.05
 
 
 class StreamThread:
@@ -83,6 +93,8 @@ class ChunkSink:
         self._lock = threading.Lock()
         self._signalled = False
         self._ready = asyncio.Event()
+        self._first_taken = False  # (under _lock) the loop passed the first text on
+        self._holding: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
 
     def put(self, item: Any) -> None:
         """(Stream thread.) Add ``item``; wake the event loop if it is not woken already."""
@@ -111,3 +123,40 @@ class ChunkSink:
         """(Event loop.) Until something was put or :meth:`wake` was called."""
         await self._ready.wait()
         self._ready.clear()
+
+    async def hold_for_first(self, timeout: float | None = None) -> None:
+        """(Stream thread, after putting the reply's first text.) Read nothing more of this stream
+        until :meth:`first_taken` (or ``timeout``): with the stream thread idle, the event loop
+        has the GIL to itself while the first token goes through."""
+        loop = asyncio.get_running_loop()
+        held: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._first_taken:
+                return
+            self._holding = (loop, held)
+        try:
+            await asyncio.wait_for(held, FIRST_TEXT_HOLD if timeout is None else timeout)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._holding = None
+
+    def first_taken(self) -> None:
+        """(Event loop; idempotent.) The first text was passed on: the stream thread reads on."""
+        with self._lock:
+            if self._first_taken:
+                return
+            self._first_taken = True
+            holding, self._holding = self._holding, None
+        if holding is not None:
+            loop, held = holding
+            try:
+                loop.call_soon_threadsafe(_settle, held)
+            except RuntimeError:  # the stream thread's loop is closed
+                pass
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

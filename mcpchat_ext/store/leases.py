@@ -14,13 +14,14 @@ import socket
 import uuid
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from .group_commit import GroupCommit
 from .models import RunLease
@@ -35,6 +36,30 @@ T = TypeVar("T")
 def new_owner() -> str:
     """This process's owner id: host, pid and a random part (pids are reused)."""
     return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@functools.lru_cache(maxsize=UPSERT_ROWS)
+def _upsert(rows: int) -> Any:
+    """The upsert of ``rows`` leases (:meth:`Leases._take_free`), built and compiled once per row
+    count: a statement with its values inline compiled anew on every take, two thirds of the
+    take's 1.4 ms on the writer thread (the GIL held all the while)."""
+    table = cast(Table, RunLease.__table__)
+    owner: BindParameter[str] = bindparam("owner")
+    expires_at: BindParameter[datetime] = bindparam("expires_at")
+    values = [
+        {"chat_id": bindparam(f"chat_{i}"), "owner": owner, "expires_at": expires_at, "turns": 1}
+        for i in range(rows)
+    ]
+    insert = sqlite_insert(table).values(values)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.chat_id],
+        set_={
+            "owner": insert.excluded.owner,
+            "expires_at": insert.excluded.expires_at,
+            "turns": table.c.turns + 1,
+        },
+        where=or_(table.c.owner == owner, table.c.expires_at < bindparam("now")),
+    ).returning(table.c.chat_id, table.c.turns)
 
 
 def _holder_gone(owner: str) -> bool:
@@ -119,22 +144,12 @@ class Leases:
             return [self._take_free(session, [chat_id], now)[0] for chat_id in chat_ids]
         taken: dict[str, int] = {}
         expires = self._expiry()
+        conn = session.connection()
         for at in range(0, len(chat_ids), UPSERT_ROWS):
-            rows = [
-                {"chat_id": chat_id, "owner": self.owner, "expires_at": expires, "turns": 1}
-                for chat_id in chat_ids[at : at + UPSERT_ROWS]
-            ]
-            insert = sqlite_insert(RunLease).values(rows)
-            upsert = insert.on_conflict_do_update(
-                index_elements=[RunLease.chat_id],
-                set_={
-                    "owner": insert.excluded.owner,
-                    "expires_at": insert.excluded.expires_at,
-                    "turns": RunLease.turns + 1,
-                },
-                where=or_(RunLease.owner == self.owner, RunLease.expires_at < now),
-            ).returning(RunLease.chat_id, RunLease.turns)
-            taken.update((row[0], row[1]) for row in session.execute(upsert))
+            part = chat_ids[at : at + UPSERT_ROWS]
+            params: dict[str, object] = {"owner": self.owner, "expires_at": expires, "now": now}
+            params.update({f"chat_{i}": chat_id for i, chat_id in enumerate(part)})
+            taken.update((row[0], row[1]) for row in conn.execute(_upsert(len(part)), params))
         return [taken.get(chat_id) for chat_id in chat_ids]
 
     def _take(self, session: Session, chat_id: str, now: datetime) -> int | None:

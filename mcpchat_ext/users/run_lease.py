@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Protocol, runtime_checkable
 
 from ..errors import Conflict
 from ..store.leases import Leases
@@ -24,22 +25,37 @@ BUSY_ELSEWHERE = (
 RETRY_PART = 0.2
 
 
+@runtime_checkable
+class HeldThreads(Protocol):
+    """Told which threads this process alone writes (agent/checkpoint_latest.py)."""
+
+    def hold(self, thread_id: str) -> None: ...
+
+    def let_go(self, thread_id: str) -> None: ...
+
+
 class RunLeases:
     """The run leases this process holds, with the turn count each chat had after its last turn
-    here (so that a turn another process ran in between is noticed)."""
+    here (so that a turn another process ran in between is noticed). ``held`` (the checkpointer)
+    is told the thread of each lease taken, and let go of it before the lease is handed back."""
 
-    def __init__(self, leases: Leases) -> None:
+    def __init__(self, leases: Leases, held: HeldThreads | None = None) -> None:
         self._leases = leases
+        self._held = held
+        self._threads: dict[str, str] = {}  # chat id -> the thread held for it
         self._turn_counts: dict[str, int] = {}
         self._kept: set[str] = set()
         self._renewal: asyncio.Task[None] | None = None
 
-    async def take(self, chat_id: str) -> bool:
+    async def take(self, chat_id: str, thread_id: str | None = None) -> bool:
         """Take the chat's lease (Conflict while another process runs it); True when another
         process ran a turn in this chat since this one's last."""
         turns = await self._leases.acquire(chat_id)
         if turns is None:
             raise Conflict(BUSY_ELSEWHERE)
+        if thread_id is not None and self._held is not None:
+            self._threads[chat_id] = thread_id
+            self._held.hold(thread_id)
         ran_elsewhere = self._turn_counts.get(chat_id) != turns - 1
         self._turn_counts[chat_id] = turns
         return ran_elsewhere
@@ -76,6 +92,8 @@ class RunLeases:
                 wait = interval * RETRY_PART
 
     async def release(self, chat_id: str) -> None:
+        if (thread_id := self._threads.pop(chat_id, None)) is not None and self._held is not None:
+            self._held.let_go(thread_id)  # (first: from the release on, others may write it)
         self._kept.discard(chat_id)
         if not self._kept and self._renewal is not None:
             self._renewal.cancel()

@@ -33,7 +33,7 @@ from .chat_titles import after_turn
 from .outcomes import Kind, TurnOutcomes
 from .policy import RulePolicy
 from .rules import UserRules
-from .run_lease import RunLeases
+from .run_lease import HeldThreads, RunLeases
 from .servers import UserServers
 from .turn_parts import TurnHooks, TurnOptions
 from .turn_stream import TERMINAL, Begin, follow_turn
@@ -83,7 +83,8 @@ class TurnManager:
         # chats whose last turn in this process ended with a reply: nothing can be pending there,
         # so sending skips loading the whole thread state to check (one less load per turn)
         self._settled: set[str] = set()
-        self._leases = RunLeases(store.leases)
+        saver = graph.checkpointer  # (told which threads only this process writes, if it can be)
+        self._leases = RunLeases(store.leases, saver if isinstance(saver, HeldThreads) else None)
 
     def _lock(self, chat_id: str) -> asyncio.Lock:
         return self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -159,9 +160,9 @@ class TurnManager:
             raise Conflict(busy)
         return chat, thread_id
 
-    async def _lease(self, chat_id: str) -> None:
+    async def _lease(self, chat_id: str, thread_id: str) -> None:
         """Take the chat's cross-process run lease (Conflict while another process runs it)."""
-        if await self._leases.take(chat_id):  # another process ran a turn here since
+        if await self._leases.take(chat_id, thread_id):  # another process ran a turn here since
             self._settled.discard(chat_id)
 
     async def start(
@@ -175,7 +176,7 @@ class TurnManager:
             chat, thread_id = await self._idle_chat(chat_id, BUSY_HERE)
             budget = self._options.max_context_tokens
             text, meta = await compose_message(self._attached, chat_id, text, attachments, budget)
-            await self._lease(chat_id)
+            await self._lease(chat_id, thread_id)
             try:
                 state: StateSnapshot | None = None
                 if chat_id not in self._settled or fork is not None:
@@ -194,7 +195,7 @@ class TurnManager:
         while the body runs. Conflict while a turn runs or calls wait for approval."""
         async with self._lock(chat_id):
             _, thread_id = await self._idle_chat(chat_id, BUSY_HERE)
-            await self._lease(chat_id)
+            await self._lease(chat_id, thread_id)
             try:
                 await runner.settle(self._graph, thread_id, await self._checked(chat_id, thread_id))
                 yield thread_id
@@ -214,7 +215,7 @@ class TurnManager:
         """Resume a paused turn with a decision for every pending tool call."""
         async with self._lock(chat_id):
             chat, thread_id = await self._idle_chat(chat_id, "a reply is still being generated in this chat")
-            await self._lease(chat_id)
+            await self._lease(chat_id, thread_id)
             try:
                 pending = await runner.check_decide(self._graph, thread_id, decisions)
             except BaseException:

@@ -266,3 +266,57 @@ def test_a_forked_child_starts_a_stream_thread_of_its_own() -> None:
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.asyncio
+async def test_the_stream_thread_waits_while_the_first_text_goes_through(
+    llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fast reply is all in the socket at once: the stream thread stops after the first text
+    until the loop passed it on (parsing the rest kept the GIL from the loop, 5 ms at a time),
+    then reads on; held longer than FIRST_TEXT_HOLD, it reads on anyway."""
+    from mcpchat_ext.agent import openai_stream, stream_thread
+
+    puts: list[int] = []
+
+    class CountingSink(ChunkSink):
+        def put(self, item: Any) -> None:
+            puts.append(1)
+            super().put(item)
+
+    monkeypatch.setattr(openai_stream, "ChunkSink", CountingSink)
+    llm.queue(text_reply(n_tokens=2000, token_delay=0))
+    model = _model(llm.base_url)
+    text: list[str] = []
+    seen_at_first = -1
+    async for chunk in model.astream("long"):
+        text.append(str(chunk.content))
+        if chunk.content and seen_at_first < 0:
+            seen_at_first = len(puts)
+            await asyncio.sleep(0.02)  # the consumer passes the token on: the thread waits
+            assert len(puts) == seen_at_first, "the stream thread read on before the first token went"
+    assert "".join(text) == " ".join(f"token{i}" for i in range(2000))
+    assert seen_at_first <= 3  # (the role chunk, the first text)
+
+    puts.clear()
+    monkeypatch.setattr(stream_thread, "FIRST_TEXT_HOLD", 0.05)  # (its default)
+    llm.queue(text_reply(n_tokens=2000, token_delay=0))
+    stream = model.astream("long")
+    first = await anext(stream)
+    while not first.content:
+        first = await anext(stream)
+    held_at = len(puts)
+    await asyncio.sleep(1.0)  # the consumer never comes back: the thread reads on after the hold
+    assert len(puts) > held_at + 100
+    rest = [str(c.content) async for c in stream]
+    assert str(first.content) + "".join(rest) == " ".join(f"token{i}" for i in range(2000))
+    await model.aclose_stream_client()
+
+
+@pytest.mark.asyncio
+async def test_first_taken_before_the_hold_means_no_wait() -> None:
+    sink = ChunkSink()
+    sink.first_taken()
+    # (it would wait an hour: the test's timeout fails it)
+    await asyncio.wait_for(asyncio.wrap_future(STREAMS.submit(sink.hold_for_first(timeout=3600))), 30)
+    sink.first_taken()  # (idempotent)
