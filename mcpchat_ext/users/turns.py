@@ -120,6 +120,7 @@ class TurnManager:
         self._pending.discard(chat_id)
         self._settled.discard(chat_id)
         self._chat_locks.pop(chat_id, None)
+        self._leases.forget(chat_id)
 
     async def _settle(self, chat_id: str) -> None:
         """Wait for a turn that already sent its last frame (so a client answering that frame at
@@ -152,18 +153,24 @@ class TurnManager:
 
     # -- starting and stopping --------------------------------------------------------------
 
-    async def _idle_chat(self, chat_id: str, busy: str) -> tuple[p.ChatInfo, str]:
-        """The chat and its thread id once no turn runs there (else Conflict ``busy``); under its lock."""
-        chat, thread_id = await self._store.chat_and_thread(self.user, chat_id)
+    async def _leased(self, chat_id: str, busy: str) -> tuple[p.ChatInfo, str]:
+        """The chat and its thread id once no turn runs there (else Conflict ``busy``), with its
+        cross-process run lease (Conflict while another process runs it); under its lock. A
+        chat known to exist is read while the lease is taken (one wait, not two)."""
+        known = self._leases.known(chat_id)
+        if not known:  # (read first: no lease row is made for a chat that does not exist)
+            chat, thread_id = await self._store.chat_and_thread(self.user, chat_id)
         await self._settle(chat_id)
         if self.running(chat_id):
             raise Conflict(busy)
-        return chat, thread_id
-
-    async def _lease(self, chat_id: str, thread_id: str) -> None:
-        """Take the chat's cross-process run lease (Conflict while another process runs it)."""
-        if await self._leases.take(chat_id, thread_id):  # another process ran a turn here since
+        if known:
+            read: Awaitable[tuple[p.ChatInfo, str]] = self._store.chat_and_thread(self.user, chat_id)
+        else:
+            read = asyncio.sleep(0, (chat, thread_id))
+        ran_elsewhere, chat, thread_id = await self._leases.take_while(chat_id, read)
+        if ran_elsewhere:  # another process ran a turn here since
             self._settled.discard(chat_id)
+        return chat, thread_id
 
     async def start(
         self, chat_id: str, text: str, fork: ForkPlan | None = None, attachments: Attached = ()
@@ -173,11 +180,10 @@ class TurnManager:
         branch point (agent/branches.py), decided under the chat's lock and run lease.
         ``attachments``: context the user attached (composed into the text, recorded as meta)."""
         async with self._lock(chat_id):
-            chat, thread_id = await self._idle_chat(chat_id, BUSY_HERE)
-            budget = self._options.max_context_tokens
-            text, meta = await compose_message(self._attached, chat_id, text, attachments, budget)
-            await self._lease(chat_id, thread_id)
+            chat, thread_id = await self._leased(chat_id, BUSY_HERE)
             try:
+                budget = self._options.max_context_tokens
+                text, meta = await compose_message(self._attached, chat_id, text, attachments, budget)
                 state: StateSnapshot | None = None
                 if chat_id not in self._settled or fork is not None:
                     state = await self._checked(chat_id, thread_id)
@@ -194,8 +200,7 @@ class TurnManager:
         """The settled chat's thread id, held against turns in every process (lock, run lease)
         while the body runs. Conflict while a turn runs or calls wait for approval."""
         async with self._lock(chat_id):
-            _, thread_id = await self._idle_chat(chat_id, BUSY_HERE)
-            await self._lease(chat_id, thread_id)
+            _, thread_id = await self._leased(chat_id, BUSY_HERE)
             try:
                 await runner.settle(self._graph, thread_id, await self._checked(chat_id, thread_id))
                 yield thread_id
@@ -214,8 +219,7 @@ class TurnManager:
     async def decide(self, chat_id: str, decisions: list[p.Decision]) -> asyncio.Task[None]:
         """Resume a paused turn with a decision for every pending tool call."""
         async with self._lock(chat_id):
-            chat, thread_id = await self._idle_chat(chat_id, "a reply is still being generated in this chat")
-            await self._lease(chat_id, thread_id)
+            chat, thread_id = await self._leased(chat_id, "a reply is still being generated in this chat")
             try:
                 pending = await runner.check_decide(self._graph, thread_id, decisions)
             except BaseException:
