@@ -160,7 +160,7 @@ class OneHopSaver(AsyncSqliteSaver):
         if known is None:
             hold = self.latest.reading(thread)
             row, writes = await self._hop(_read, thread, ns, checkpoint_id, writes_sql)
-            self.latest.read(hold, (thread, ns), checkpoint_id, row, writes)
+            self.latest.read(hold, thread, ns, checkpoint_id, row, writes)
         else:
             row, writes = known
         if row is None:

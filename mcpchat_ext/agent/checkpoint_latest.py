@@ -67,13 +67,18 @@ class LatestRows:
         return latest.row, list(latest.writes.values())
 
     def read(
-        self, hold: int | None, key: _Key, checkpoint_id: str | None, row: Row | None, writes: list[Row]
+        self,
+        hold: int | None,
+        thread_id: str,
+        ns: str,
+        checkpoint_id: str | None,
+        row: Row | None,
+        writes: list[Row],
     ) -> None:
         """The database returned ``row`` and ``writes`` (``checkpoint_id`` None: the latest) for a
         read begun under ``hold`` (:meth:`reading`): kept if that hold still lasts (a read begun
         before the lease was taken may predate another process's last write)."""
-        if hold is not None and self._held.get(key[0]) == hold and not checkpoint_id:
-            thread_id, ns = key
+        if hold is not None and self._held.get(thread_id) == hold and not checkpoint_id:
             self._latest[(thread_id, ns)] = _Latest(row, {(str(w[0]), int(w[5])): w for w in writes})
 
     def put(self, row: Row) -> None:
@@ -82,10 +87,11 @@ class LatestRows:
         latest = self._latest.get((thread_id, ns))
         if latest is None:
             return
+        read_row = (thread_id, checkpoint_id, parent_id, type_, blob, meta)  # (as _read returns it)
         if latest.row is None or checkpoint_id > latest.row[1]:
-            self._latest[(thread_id, ns)] = _Latest((thread_id, checkpoint_id, parent_id, type_, blob, meta))
+            self._latest[(thread_id, ns)] = _Latest(read_row)
         elif checkpoint_id == latest.row[1]:  # (rewritten in place: its writes stay)
-            latest.row = (thread_id, checkpoint_id, parent_id, type_, blob, meta)
+            latest.row = read_row
 
     def put_writes(self, rows: list[Row], *, replace: bool) -> None:
         """Pending-write rows (the saver's write columns) were committed."""

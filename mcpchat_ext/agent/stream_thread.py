@@ -144,6 +144,8 @@ class ChunkSink:
 
     def first_taken(self) -> None:
         """(Event loop; idempotent.) The first text was passed on: the stream thread reads on."""
+        if self._first_taken:  # (called for every text chunk; only this thread sets it)
+            return
         with self._lock:
             if self._first_taken:
                 return

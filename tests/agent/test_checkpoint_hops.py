@@ -40,6 +40,20 @@ async def _fill(saver: AsyncSqliteSaver, thread: str) -> list[str]:
     return ids
 
 
+class Counted:
+    """Counts a saver's database-thread hops on ``conn``."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.hops = 0
+        execute = conn._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.hops += 1
+            return await execute(fn, *args, **kwargs)
+
+        conn._execute = counted  # type: ignore[method-assign]
+
+
 def _same(a: Any, b: Any) -> None:
     assert a is not None and b is not None
     assert a.config == b.config and a.parent_config == b.parent_config
@@ -71,37 +85,21 @@ async def test_each_read_and_write_is_one_hop(tmp_path: Path) -> None:
     async with aiosqlite.connect(tmp_path / "cp.db") as conn:
         saver = OneHopSaver(conn)
         await saver.setup()
-        hops = 0
-        execute = conn._execute
-
-        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            nonlocal hops
-            hops += 1
-            return await execute(fn, *args, **kwargs)
-
-        conn._execute = counted  # type: ignore[method-assign]
+        counted = Counted(conn)
         await _fill(saver, "t")  # two puts and one put_writes
-        assert hops == 3
-        hops = 0
+        assert counted.hops == 3
+        counted.hops = 0
         assert await saver.aget_tuple(_config("t")) is not None
-        assert hops == 1  # (LangGraph's saver: cursor, execute, fetchone, execute, fetchall, close)
+        assert counted.hops == 1  # (LangGraph's saver: cursor, execute, fetchone, execute, fetchall, close)
 
 
 async def test_concurrent_writes_share_a_commit_and_all_land(tmp_path: Path) -> None:
     async with aiosqlite.connect(tmp_path / "cp.db") as conn:
         saver = OneHopSaver(conn)
         await saver.setup()
-        hops = 0
-        execute = conn._execute
-
-        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            nonlocal hops
-            hops += 1
-            return await execute(fn, *args, **kwargs)
-
-        conn._execute = counted  # type: ignore[method-assign]
+        counted = Counted(conn)
         await asyncio.gather(*(_fill(saver, f"t{i}") for i in range(20)))  # 60 writes at once
-        assert hops < 60  # queued writes went together
+        assert counted.hops < 60  # queued writes went together
     async with aiosqlite.connect(tmp_path / "cp.db") as other:  # committed, seen by another connection
         stock = AsyncSqliteSaver(other)
         for i in range(20):

@@ -18,23 +18,9 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from mcpchat_ext.agent.checkpoint_hops import OneHopSaver
 from mcpchat_ext.agent.checkpoint_latest import LatestRows
 
-from .test_checkpoint_hops import _config, _fill, _same
+from .test_checkpoint_hops import Counted, _config, _fill, _same
 
 pytestmark = pytest.mark.asyncio
-
-
-class Counted:
-    """Counts the saver's database-thread hops."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.hops = 0
-        execute = conn._execute
-
-        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            self.hops += 1
-            return await execute(fn, *args, **kwargs)
-
-        conn._execute = counted  # type: ignore[method-assign]
 
 
 async def _step(saver: AsyncSqliteSaver, thread: str, n: int, writes: list[tuple[str, Any]]) -> Any:
@@ -94,14 +80,14 @@ async def test_a_read_begun_before_the_hold_is_not_kept() -> None:
     latest = LatestRows()
     hold = latest.reading("t")  # a read starts: not held yet (another process may write now)
     latest.hold("t")
-    latest.read(hold, ("t", ""), None, ("t", "cp1", None, "msgpack", b"x", b"{}"), [])
+    latest.read(hold, "t", "", None, ("t", "cp1", None, "msgpack", b"x", b"{}"), [])
     assert latest.get("t", "", None) is None
     latest.let_go("t")
     latest.hold("t")  # a new hold: a read begun under the old one is not kept either
     old = latest.reading("t")
     latest.let_go("t")
     latest.hold("t")
-    latest.read(old, ("t", ""), None, ("t", "cp1", None, "msgpack", b"x", b"{}"), [])
+    latest.read(old, "t", "", None, ("t", "cp1", None, "msgpack", b"x", b"{}"), [])
     assert latest.get("t", "", None) is None
 
 
