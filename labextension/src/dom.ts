@@ -63,22 +63,40 @@ export function clear(el: Element): void {
   }
 }
 
-/** Whether `el` takes the user's typing (a text field, a select, an editable region). */
-function takesTyping(el: Element): boolean {
-  if (el instanceof HTMLInputElement) {
-    return !['button', 'submit', 'reset', 'checkbox', 'radio', 'image', 'file', 'range', 'color'].includes(el.type);
+/** Where the focus is: the element, its test id and the chat row it is in (a re-render makes a new
+ * element for the same control). null: nowhere (the body, or nothing). */
+export interface FocusPlace {
+  node: Element;
+  tid: string | undefined;
+  chat: string | undefined;
+}
+
+export function focusPlace(doc: Document = document): FocusPlace | null {
+  const node = doc.activeElement;
+  if (!node || node === doc.body) {
+    return null;
   }
-  return el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLElement && el.isContentEditable);
+  const tid = node instanceof HTMLElement ? node.dataset.testid : undefined;
+  return { node, tid, chat: node.closest<HTMLElement>('[data-chat-id]')?.dataset.chatId };
+}
+
+/** Whether two focus places are the same control (the same element, or its re-rendered copy). */
+export function samePlace(a: FocusPlace | null, b: FocusPlace | null): boolean {
+  if (a === null || b === null) {
+    return a === b;
+  }
+  return a.node === b.node || (a.tid !== undefined && a.tid === b.tid && a.chat === b.chat);
 }
 
 /**
- * Focus `target` once an awaited step is over, unless the user went on meanwhile into a field of
- * their own (renaming a chat, searching): an answer arriving late must not end what they type.
+ * Focus `target` once an awaited step is over, unless the user moved the focus meanwhile (into a
+ * rename box, the search, a chat's buttons): an answer arriving late must not take the focus from
+ * where they went. `before` is where the focus was when the step began; a focus a re-render lost
+ * (now on the body) is taken.
  */
-export function focusUnlessTyping(target: HTMLElement): void {
-  const active = document.activeElement;
-  if (active && active !== target && takesTyping(active)) {
-    return;
+export function focusUnlessMoved(target: HTMLElement, before: FocusPlace | null): void {
+  const now = focusPlace(target.ownerDocument);
+  if (now === null || now.node === target || samePlace(before, now)) {
+    target.focus();
   }
-  target.focus();
 }

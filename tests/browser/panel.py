@@ -21,7 +21,29 @@ class ChatPanel:
     def open_lab(self) -> None:
         self.page.goto(self.lab.lab_url(), wait_until="domcontentloaded")
         self.page.locator("#jp-main-dock-panel").wait_for(timeout=60_000)
+        self.wait_lab_settled()
         self.page.steps.shot("lab-loaded")
+
+    def wait_lab_settled(self) -> None:
+        """Wait for JupyterLab's own focus move after its restore, so it cannot land mid-test.
+
+        Once the file browser has restored and listed its folder, JupyterLab opens a launcher if
+        the main area is empty and activates it, which focuses it (seen up to ~3.5 s after the
+        load, later under load): a key a test presses after that move goes to the launcher. So
+        wait for a tab in the main area (the launcher, or a restored document), then for the
+        focus to be in the main area (a restored document may never take it: 3 s at most).
+        """
+        page = self.page
+        page.wait_for_function(
+            "() => !!document.querySelector('#jp-main-dock-panel .lm-TabBar-tab')", timeout=60_000
+        )
+        try:
+            page.wait_for_function(
+                "() => !!document.activeElement?.closest('#jp-main-dock-panel')", timeout=3_000
+            )
+        except Exception as err:  # playwright's TimeoutError: nothing in the main area took the focus
+            if "Timeout" not in type(err).__name__:
+                raise
 
     def open_panel(self) -> None:
         """Show the side panel without toggling it shut.

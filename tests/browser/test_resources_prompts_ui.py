@@ -8,7 +8,6 @@ untrusted context.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -41,11 +40,7 @@ def res_chat(page: Any, llm_lab: LlmLab, res_server: str) -> Iterator[ChatPanel]
     llm_lab.llm.clear()
     panel = ChatPanel(page, llm_lab.lab)
     try:
-        panel.open_lab()
-        # JupyterLab gives the main area's launcher the focus once it has restored: typing into
-        # the composer before that loses the focus mid-word (and the slash menu closes on blur)
-        with contextlib.suppress(Exception):
-            page.wait_for_function("() => document.activeElement?.closest('.jp-Launcher')", timeout=15_000)
+        panel.open_lab()  # it waits for JupyterLab's launcher focus (the slash menu closes on blur)
         panel.open_panel()
         panel.new_chat()
         panel.use_server(res_server)

@@ -72,6 +72,66 @@ def test_rename_raises_no_error(page: Any, chat: ChatPanel) -> None:
     assert [e for e in errors if "removeChild" in e or "mcpchat" in e.lower()] == [], errors
 
 
+class HeldHistory:
+    """Holds back the answers to ``chats.history`` at the websocket while ``on`` is set."""
+
+    def __init__(self, page: Any) -> None:
+        self.on = False
+        self.held: list[str] = []
+        self._calls: set[Any] = set()
+        self._sockets: list[Any] = []
+        page.route_web_socket(re.compile(r"/mcpchat/ws"), self._route)
+
+    def _route(self, ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(msg: str | bytes) -> None:
+            if self.on and isinstance(msg, str):
+                frame = json.loads(msg)
+                if frame.get("type") == "call" and frame.get("method") == "chats.history":
+                    self._calls.add(frame.get("id"))
+            server.send(msg)
+
+        def to_page(msg: str | bytes) -> None:
+            if isinstance(msg, str) and self._calls and self.on:
+                frame = json.loads(msg)
+                if frame.get("type") in ("result", "error") and frame.get("id") in self._calls:
+                    self.held.append(msg)
+                    return
+            ws.send(msg)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+        self._sockets.append(ws)
+
+    def wait_held(self, page: Any) -> None:
+        for _ in range(200):
+            if self.held:
+                return
+            page.wait_for_timeout(50)
+        raise AssertionError("the new chat's history was not asked for")
+
+    def release(self) -> None:
+        self.on = False
+        for msg in self.held:  # the late answer arrives now
+            self._sockets[-1].send(msg)
+
+
+def start_with_a_late_history(page: Any, lab_server: LabServer) -> tuple[ChatPanel, HeldHistory, str]:
+    """Lab open, one chat made, a second one being made whose history answer is held back."""
+    held = HeldHistory(page)
+    chat = ChatPanel(page, lab_server)
+    chat.open_lab()
+    chat.open_panel()
+    first = chat.new_chat()
+    chat.wait_idle()
+    held.on = True
+    chat.new_chat()
+    held.wait_held(page)
+    show_chats(chat)
+    return chat, held, first
+
+
 def test_a_late_chat_history_does_not_end_a_rename(page: Any, lab_server: LabServer) -> None:
     """A new chat's history arriving while the user renames another chat keeps their rename box.
 
@@ -81,56 +141,11 @@ def test_a_late_chat_history_does_not_end_a_rename(page: Any, lab_server: LabSer
     """
     from playwright.sync_api import expect
 
-    held: list[str] = []
-    history_calls: set[Any] = set()
-    holding = {"on": False}
-
-    def route(ws: Any) -> None:
-        server = ws.connect_to_server()
-
-        def to_server(msg: str | bytes) -> None:
-            if holding["on"] and isinstance(msg, str):
-                frame = json.loads(msg)
-                if frame.get("type") == "call" and frame.get("method") == "chats.history":
-                    history_calls.add(frame.get("id"))
-            server.send(msg)
-
-        def to_page(msg: str | bytes) -> None:
-            if isinstance(msg, str) and history_calls and holding["on"]:
-                frame = json.loads(msg)
-                if frame.get("type") in ("result", "error") and frame.get("id") in history_calls:
-                    held.append(msg)
-                    return
-            ws.send(msg)
-
-        ws.on_message(to_server)
-        server.on_message(to_page)
-        sockets.append(ws)
-
-    sockets: list[Any] = []
-    page.route_web_socket(re.compile(r"/mcpchat/ws"), route)
-    chat = ChatPanel(page, lab_server)
-    chat.open_lab()
-    chat.open_panel()
-    # JupyterLab focuses its launcher once it has restored (seen up to ~3.5 s after the load):
-    # that focus move is not the one under test (the rename box keeps its draft through it too)
-    page.wait_for_function("() => !!document.activeElement?.closest('.jp-Launcher')", timeout=20_000)
-    first = chat.new_chat()
-    chat.wait_idle()
-    holding["on"] = True
-    chat.new_chat()
-    for _ in range(200):
-        if held:
-            break
-        page.wait_for_timeout(50)
-    assert held, "the new chat's history was not asked for"
-    show_chats(chat)
+    chat, held, first = start_with_a_late_history(page, lab_server)
     row = chat.chat_row(first)
     box = chat.start_rename(first, "renamed while loading")
     expect(chat.t("empty-chat")).to_have_count(0)  # the new chat is still loading
-    holding["on"] = False
-    for msg in held:  # the late answer arrives now
-        sockets[-1].send(msg)
+    held.release()
     expect(chat.t("empty-chat")).to_have_count(1)  # loaded
     page.wait_for_timeout(500)  # the late answer's re-render and any focus move are done
     expect(box).to_be_visible()
@@ -138,6 +153,26 @@ def test_a_late_chat_history_does_not_end_a_rename(page: Any, lab_server: LabSer
     box.press_sequentially(" ok")
     box.press("Enter")
     expect(row.locator(tid("chat-item-title"))).to_have_text("renamed while loading ok")
+
+
+def test_a_late_chat_history_leaves_the_focus_on_a_chat_button(page: Any, lab_server: LabServer) -> None:
+    """A keyboard user who went on to another chat's buttons while the new chat loaded stays there.
+
+    CI's stop 20 failed on this race (tests/browser/test_accessibility.py): the new chat's late
+    history moved the focus from the chat title the user was on to the composer, so the next Tab
+    went elsewhere.
+    """
+    from playwright.sync_api import expect
+
+    chat, held, first = start_with_a_late_history(page, lab_server)
+    row = chat.chat_row(first)
+    row.locator(tid("chat-item-title")).focus()
+    held.release()
+    expect(chat.t("empty-chat")).to_have_count(1)  # loaded
+    page.wait_for_timeout(500)  # the late answer's re-render and any focus move are done
+    expect(row.locator(tid("chat-item-title"))).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(row.locator(tid("chat-rename"))).to_be_focused()
 
 
 def test_narrow_chat_list_can_be_closed(page: Any, chat: ChatPanel) -> None:

@@ -1,7 +1,7 @@
 import type { ServerFrame } from '../protocol';
 import type { ChatClient } from '../client';
 import { ChatController } from '../controller';
-import { focusUnlessTyping, h } from '../dom';
+import { focusPlace, focusUnlessMoved, h } from '../dom';
 import type { CodeActions } from '../markdown';
 import { announcement, sendBlocker } from '../model/feedback';
 import { ChatState, currentChat, initialState } from '../model/state';
@@ -38,7 +38,6 @@ export interface ChatAppOptions {
  */
 export class ChatApp {
   readonly node: HTMLElement;
-  private opts: ChatAppOptions;
   private store: ChatStore;
   private ctl: ChatController;
 
@@ -81,8 +80,7 @@ export class ChatApp {
   /** The user pressed Enter while sending was impossible: the hint stays until it can send. */
   private hintShown = false;
 
-  constructor(opts: ChatAppOptions) {
-    this.opts = opts;
+  constructor(private opts: ChatAppOptions) {
     const client = opts.client;
     this.store = new ChatStore(initialState(opts.initialChatId ?? null, client.transport.state));
     this.ctl = new ChatController(client, this.store, {
@@ -160,8 +158,9 @@ export class ChatApp {
   }
 
   async newChat(): Promise<void> {
+    const before = focusPlace();
     if (await this.ctl.newChat()) {
-      focusUnlessTyping(this.input); // the new chat's history arrives late: the user may be renaming
+      focusUnlessMoved(this.input, before); // the new chat's history arrives late: the user may have gone on
     }
   }
 
@@ -181,6 +180,7 @@ export class ChatApp {
       return;
     }
     const hadChat = this.state.chatId !== null;
+    const before = focusPlace();
     if (this.input.value.trim()) {
       this.transcriptView.pin(); // the user's own message and the reply: follow them
     }
@@ -189,7 +189,7 @@ export class ChatApp {
         this.input.value = '';
         this.tray?.clear();
         if (!hadChat) {
-          focusUnlessTyping(this.input);
+          focusUnlessMoved(this.input, before);
         }
       }
     });
