@@ -31,6 +31,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from cpu_meter import CpuMeter
 from jupyter_harness import ChatSocket, FakeLLM, free_port, jupyter_env
 from stats import ROOT, ms, now, pct, table, verdict
 
@@ -80,6 +81,42 @@ def watch_stalls(threshold: float, stalls: list[str], done: threading.Event) -> 
 
 
 # --------------------------------------------------------------------------- client subprocess
+
+
+def cpu_meter(endpoint_pid: int, clients_pid: int) -> CpuMeter:
+    """The CPU of the server (its event loop's thread and the model-stream thread apart), the
+    fake endpoint and the clients."""
+    threads = {"  server: event loop thread": threading.get_native_id()}
+    for t in threading.enumerate():
+        if t.name == "mcpchat-model-streams" and t.native_id is not None:
+            threads["  server: model-stream thread"] = t.native_id
+    pids = {"server (this process)": os.getpid(), "fake endpoint": endpoint_pid, "clients": clients_pid}
+    return CpuMeter(pids, threads)
+
+
+def cpu_table(meter: CpuMeter, first_p95: float, wall: float, n_tokens: int) -> str:
+    """CPU seconds and cores used: up to the first token's p95, and over the whole run."""
+    start_end, whole = meter.window(first_p95), meter.window(wall)
+    early, total = meter.used(0.0, start_end), meter.used(0.0, whole)
+    rows = [
+        [
+            name,
+            f"{early[name]:.2f} s",
+            f"{early[name] / start_end:.2f}",
+            f"{total[name]:.2f} s",
+            f"{total[name] / whole:.2f}",
+        ]
+        for name in total
+        if name in early
+    ]
+    procs = [n for n in total if not n.startswith(" ")]
+    rows.append(["all three processes", f"{sum(early[n] for n in procs):.2f} s",
+                 f"{sum(early[n] for n in procs) / start_end:.2f}",
+                 f"{sum(total[n] for n in procs):.2f} s", f"{sum(total[n] for n in procs) / whole:.2f}"])  # fmt: skip
+    head = [f"CPU ({os.cpu_count()} cores)", f"to first-token p95 ({start_end:.2f} s)", "cores",
+            f"whole run ({whole:.1f} s)", "cores"]  # fmt: skip
+    server = total.get("server (this process)", 0.0)
+    return table(head, rows) + f"\nserver CPU per streamed token: {server / n_tokens * 1e6:.0f} us"
 
 
 async def client_main(url: str, n_chats: int, n_conns: int) -> None:
@@ -233,11 +270,14 @@ async def main(
         await llm.queue(*[{"n_tokens": n_tokens, "token_delay": delay}] * n_chats)
         stop = asyncio.Event()
         tick = asyncio.create_task(ticker(loaded, stop))
+        meter = cpu_meter(llm.proc.pid, proc.pid)
+        meter.start()
         t0 = now()
         proc.stdin.write(b"go\n")
         await proc.stdin.drain()
         line = await asyncio.wait_for(proc.stdout.readline(), 600)
         wall = now() - t0
+        meter.stop()
         stop.set()
         await tick
         result: dict[str, Any] = json.loads(line)
@@ -299,6 +339,9 @@ async def main(
         f"stack / baseline: first token p95 {pct(ttft, 95) / pct(direct['ttft'], 95):.2f}x, "
         f"total p50 {pct(result['total'], 50) / pct(direct['total'], 50):.2f}x"
     )
+    if ttft:
+        print()
+        print(cpu_table(meter, pct(ttft, 95), wall, n_chats * n_tokens))
     print(f"\nturns done: {done}/{n_chats}; errors: {len(errors)} {errors[:3] if errors else ''}")
     lag_ok = pct(loaded, 99) < 0.020
     ttft_ok = bool(ttft) and pct(ttft, 95) < 0.500
