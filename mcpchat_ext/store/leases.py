@@ -18,11 +18,12 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
+from .faults import storage_guarded
 from .group_commit import GroupCommit
 from .models import RunLease
 from .thread_sessions import ThreadSessions
@@ -76,6 +77,7 @@ def _holder_gone(owner: str) -> bool:
     return False
 
 
+@storage_guarded  # a full disk, a read-only or locked file: StorageError naming storage_path
 class Leases:
     """The run-lease rows of one database, for one owner (this process).
 
@@ -92,8 +94,12 @@ class Leases:
         *,
         owner: str,
         ttl: float = 30.0,
+        storage_path: str | None = None,
     ) -> None:
+        """``storage_path``: the database file that a failure names (a full disk, a lock another
+        process holds past the busy timeout: StorageError, never "busy in another process")."""
         self._db = sessions if isinstance(sessions, ThreadSessions) else ThreadSessions(sessions)
+        self.storage_path = storage_path
         self.owner = owner
         self.ttl = ttl
         self._upsert = self._db.bind_dialect == "sqlite"  # (see _take_free)
@@ -120,12 +126,8 @@ class Leases:
         now = datetime.now(timezone.utc)
         results: list[int | None] = [None] * len(chat_ids)
         if self._upsert:
-            try:
-                with session.begin():
-                    results = self._take_free(session, chat_ids, now)
-            except OperationalError:  # another process holds the database: it may hold the chats
-                session.rollback()
-                return [None] * len(chat_ids)
+            with session.begin():  # (a database failure is the takes' error: StorageError)
+                results = self._take_free(session, chat_ids, now)
         for i, chat_id in enumerate(chat_ids):
             if results[i] is None:  # held by another owner, maybe a process that is gone
                 results[i] = self._take(session, chat_id, now)
@@ -175,7 +177,7 @@ class Leases:
                 if getattr(result, "rowcount", 0) != 1:
                     return None
                 return turns + 1
-        except (IntegrityError, OperationalError):  # another process took it first (or holds the db)
+        except IntegrityError:  # another process made the row first
             return None
 
     async def renew(self, chat_ids: Collection[str]) -> None:

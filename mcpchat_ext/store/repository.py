@@ -118,7 +118,8 @@ class Store:
             sessionmaker(thread_engine, expire_on_commit=False) if thread_engine is not None else None
         )
         self._db = ThreadSessions(self._sessions, thread_sessions)  # (one hop per transaction)
-        self.leases = Leases(self._db, owner=new_owner())  # run leases, shared by processes
+        # run leases, shared by processes
+        self.leases = Leases(self._db, owner=new_owner(), storage_path=self.storage_path)
         db = self._sessions
         self.rules, self.outcomes, self.roots = RuleStore(db, self._db), OutcomeStore(db), RootsStore(db)
         self.spends, self.attached = SpendStore(db), AttachedStore(db)  # servers' sampling, resources

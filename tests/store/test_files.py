@@ -166,6 +166,32 @@ async def test_a_locked_database_names_the_other_process(filled: Path) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_turn_on_a_locked_database_says_so_not_busy_elsewhere(tmp_path: Path) -> None:
+    """The run lease's take on a database another process keeps locked past the busy timeout:
+    the turn's error names the file and the lock (it said "this chat is busy in another process,
+    wait until its reply is done", about a chat nobody was running), and the text is kept."""
+    eng = Engine(EngineConfig(data_dir=tmp_path / "d", include_demo_server=False))
+    other = None
+    try:
+        workspace = await eng.workspace("u")
+        chat = await workspace.create_chat(p.CreateChat(servers=[]))
+        other = sqlite3.connect(eng.config.data_dir / "app.db", isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        locked = f"cannot use {eng.config.data_dir / 'app.db'}: the database is locked by another process"
+        with pytest.raises(StorageError) as caught:
+            await workspace.turns.start(chat.id, "waits 5 s (busy_timeout)")
+        assert str(caught.value).startswith(locked), caught.value
+        assert caught.value.code == "storage"
+        other.execute("ROLLBACK")  # the lock is gone: the same message goes through
+        frames = [f async for f in workspace.turns.stream(chat.id, text="now it goes through")]
+        assert isinstance(frames[-1], p.DoneFrame), frames[-1]
+    finally:
+        if other is not None:
+            other.close()
+        await eng.aclose()
+
+
+@pytest.mark.asyncio
 async def test_a_turn_on_a_full_disk_ends_with_a_storage_error_for_its_chat(tmp_path: Path) -> None:
     eng = Engine(EngineConfig(data_dir=tmp_path / "d", include_demo_server=False))
     try:
