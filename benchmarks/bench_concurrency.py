@@ -98,21 +98,19 @@ def cpu_table(meter: CpuMeter, first_p95: float, wall: float, n_tokens: int) -> 
     """CPU seconds and cores used: up to the first token's p95, and over the whole run."""
     start_end, whole = meter.window(first_p95), meter.window(wall)
     early, total = meter.used(0.0, start_end), meter.used(0.0, whole)
-    rows = [
-        [
+
+    def row(name: str, cpu_early: float, cpu_total: float) -> list[str]:
+        return [
             name,
-            f"{early[name]:.2f} s",
-            f"{early[name] / start_end:.2f}",
-            f"{total[name]:.2f} s",
-            f"{total[name] / whole:.2f}",
+            f"{cpu_early:.2f} s",
+            f"{cpu_early / start_end:.2f}",
+            f"{cpu_total:.2f} s",
+            f"{cpu_total / whole:.2f}",
         ]
-        for name in total
-        if name in early
-    ]
-    procs = [n for n in total if not n.startswith(" ")]
-    rows.append(["all three processes", f"{sum(early[n] for n in procs):.2f} s",
-                 f"{sum(early[n] for n in procs) / start_end:.2f}",
-                 f"{sum(total[n] for n in procs):.2f} s", f"{sum(total[n] for n in procs) / whole:.2f}"])  # fmt: skip
+
+    rows = [row(name, early[name], total[name]) for name in total if name in early]
+    procs = [n for n in total if n in early and not n.startswith(" ")]  # (threads are indented)
+    rows.append(row("all three processes", sum(early[n] for n in procs), sum(total[n] for n in procs)))
     head = [f"CPU ({os.cpu_count()} cores)", f"to first-token p95 ({start_end:.2f} s)", "cores",
             f"whole run ({whole:.1f} s)", "cores"]  # fmt: skip
     server = total.get("server (this process)", 0.0)

@@ -46,10 +46,6 @@ class CpuMeter:
         self._thread: threading.Thread | None = None
         self.t0 = 0.0
 
-    @property
-    def available(self) -> bool:
-        return os.path.exists(f"/proc/{os.getpid()}/stat")
-
     def _sample(self) -> None:
         self._times.append(time.perf_counter() - self.t0)
         self._samples.append({name: _cpu_of(path) for name, path in self._paths.items()})
@@ -83,5 +79,5 @@ class CpuMeter:
         are left out)."""
         a, b = self._at(start), self._at(end)
         return {
-            name: b[name] - a[name] for name in self._paths if a[name] is not None and b[name] is not None
-        }  # type: ignore[operator]
+            name: y - x for name in self._paths if (x := a[name]) is not None and (y := b[name]) is not None
+        }

@@ -1,4 +1,4 @@
-import { h } from '../dom';
+import { focusPlace, h } from '../dom';
 import type { ChatState } from '../model/state';
 import { renderChatList } from './chatList';
 
@@ -38,9 +38,8 @@ export class Sidebar {
 
   render(state: ChatState): void {
     this.state = state;
-    const active = document.activeElement;
-    const focusedTid = active && this.el.contains(active) ? (active as HTMLElement).dataset.testid : undefined;
-    const focusedChat = active && this.el.contains(active) ? active.closest<HTMLElement>('[data-chat-id]')?.dataset.chatId : undefined;
+    const place = focusPlace();
+    const focused = place && this.el.contains(place.node) ? place : null;
     this.el.hidden = !this.shown;
     this.rendering = true;
     try {
@@ -82,7 +81,7 @@ export class Sidebar {
     } finally {
       this.rendering = false;
     }
-    this.restoreFocus(focusedTid, focusedChat);
+    this.restoreFocus(focused?.tid, focused?.chat);
   }
 
   /** Focus the list's first control (when it opens). */
