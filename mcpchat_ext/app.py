@@ -251,6 +251,15 @@ class MCPChatExtension(EndpointOptions, ExtensionApp):
         checked with this server's authorizer (on JupyterHub: the visitor's scopes) and waits
         for the user's approval like any MCP tool. False switches them off for everyone.""",
     ).tag(config=True)
+    model_stream_process = Bool(
+        _DEFAULTS.model_stream_process,
+        help="""Read the model reply streams (OpenAI-compatible endpoints) in a process of their
+        own, started with the server: it sends the requests with the openai SDK and hands the
+        parsed chunks back over a pipe, so that 100 streaming chats leave this server's event loop
+        and GIL to the users' requests. It is given each request's key over that pipe, never on
+        its command line. A model with a proxy or HTTP client of its own, and a worker that fails
+        to start, stream in this process instead. False: always in this process.""",
+    ).tag(config=True)
     crypt_key = Unicode(
         help="""Fernet key(s) that encrypt the credentials of stored MCP servers (env and header
         values, URLs with credentials, secret arguments) in app.db. Default: $MCPCHAT_CRYPT_KEY
@@ -333,6 +342,7 @@ class MCPChatExtension(EndpointOptions, ExtensionApp):
             allow_visitor_stdio_servers=self.allow_visitor_stdio_servers,
             crypt_key=self.crypt_key or None,
             jupyter_tools=self.jupyter_tools,
+            model_stream_process=self.model_stream_process,
         )
 
     def initialize_settings(self) -> None:

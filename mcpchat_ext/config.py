@@ -81,6 +81,8 @@ class EngineConfig:
     allow_visitor_stdio_servers: bool = False
     # Offer the built-in ``jupyter`` tools (files, notebooks, kernels) where a Jupyter server runs.
     jupyter_tools: bool = True
+    # Read model reply streams in a process of their own (agent/stream_process/); False: here.
+    model_stream_process: bool = True
     # Fernet key(s) (";"-separated, the first encrypts) for MCP server credentials at rest.
     crypt_key: str | None = field(default=None, repr=False)
 

@@ -123,11 +123,12 @@ class Engine:
         store, checkpointer = await self._open_storage()
         # ChatOpenAI loads the CA bundle when built: off the loop too
         try:
-            model = await asyncio.to_thread(build_model, catalog.default)
-            pool = ModelPool(catalog, model)
+            model = await asyncio.to_thread(build_model, catalog.default, cfg.model_stream_process)
+            pool = ModelPool(catalog, model, cfg.model_stream_process)
         except ModelError as exc:  # (a key's variable is not set) each turn says so
             log.warning("mcpchat_ext: %s", exc)
-            model, pool = await asyncio.to_thread(build_model, demo_entry(cfg)), ModelPool(catalog)
+            model = await asyncio.to_thread(build_model, demo_entry(cfg))
+            pool = ModelPool(catalog, stream_process=cfg.model_stream_process)
         self._stack.push_async_callback(pool.aclose)  # (after the users' turns have stopped)
         parts = self.parts = EngineParts(
             config=cfg,

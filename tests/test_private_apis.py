@@ -112,3 +112,17 @@ def test_tornado_websocket_connection_parts() -> None:
         assert part in source, part
     frame = inspect.getsource(WebSocketProtocol13._write_frame)
     assert "self.stream.write(frame)" in frame and "0x80" in frame
+
+
+def test_openai_makes_status_errors_from_a_response() -> None:
+    """agent/stream_process/errors.py rebuilds an HTTP error of the stream process with the SDK
+    client's own ``_make_status_error_from_response``, over an httpx2 response (the SDK's HTTP
+    client): the same class and message as the SDK raises in this process."""
+    import httpx2
+    import openai
+
+    client = openai.AsyncOpenAI(api_key="k", base_url="http://127.0.0.1:9/v1")
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    response = httpx2.Response(401, json={"error": {"message": "bad key"}}, request=request)
+    error = client._make_status_error_from_response(response)
+    assert isinstance(error, openai.AuthenticationError) and "bad key" in error.message

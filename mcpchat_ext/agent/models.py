@@ -72,8 +72,10 @@ def build_catalog(cfg: EngineConfig) -> ModelCatalog:
     return ModelCatalog([*entries, demo_entry(cfg)], default)
 
 
-def build_model(entry: ModelEntry) -> BaseChatModel:
-    """The streaming chat model of ``entry`` (its key read from the environment now)."""
+def build_model(entry: ModelEntry, stream_process: bool = True) -> BaseChatModel:
+    """The streaming chat model of ``entry`` (its key read from the environment now);
+    ``stream_process``: an OpenAI-compatible model reads its replies in the stream process
+    (started now, so that the first reply does not wait for it)."""
     if entry.provider == "demo":
         return DemoChatModel()
     key = entry.key()
@@ -104,6 +106,10 @@ def build_model(entry: ModelEntry) -> BaseChatModel:
         )
     from .openai_stream import StreamingChatOpenAI  # (ChatOpenAI reading its stream as JSON)
 
+    if stream_process:
+        from .stream_process.client import STREAM_PROCESS
+
+        STREAM_PROCESS.prewarm()
     return StreamingChatOpenAI(
         model=entry.model,
         # a local endpoint (vLLM, Ollama) may need none; the client insists on some value
@@ -117,6 +123,7 @@ def build_model(entry: ModelEntry) -> BaseChatModel:
         max_retries=MAX_RETRIES,
         timeout=REQUEST_TIMEOUT,
         http_async_client=_own_http_client(),
+        stream_process=stream_process,
     )
 
 
@@ -144,7 +151,7 @@ async def close_model(model: BaseChatModel) -> None:
 
 def make_model(cfg: EngineConfig) -> BaseChatModel:
     """The default model of ``cfg``: streaming ChatOpenAI or the demo model."""
-    return build_model(build_catalog(cfg).default)
+    return build_model(build_catalog(cfg).default, cfg.model_stream_process)
 
 
 def public_url(url: str | None) -> str | None:
@@ -183,8 +190,11 @@ class ModelPool:
     """The catalog's chat models, each built once on first use (off the event loop: building
     ChatOpenAI loads the CA bundle)."""
 
-    def __init__(self, catalog: ModelCatalog, default: BaseChatModel | None = None) -> None:
+    def __init__(
+        self, catalog: ModelCatalog, default: BaseChatModel | None = None, stream_process: bool = True
+    ) -> None:
         self.catalog = catalog
+        self.stream_process = stream_process
         self._models: dict[str, BaseChatModel] = {}
         if default is not None:
             self._models[catalog.default.id] = fast_streaming(default)
@@ -197,7 +207,7 @@ class ModelPool:
         async with self._lock:
             model = self._models.get(entry.id)
             if model is None:
-                built = await asyncio.to_thread(build_model, entry)
+                built = await asyncio.to_thread(build_model, entry, self.stream_process)
                 # streamed as the graph's own model is (one watchdog per stream, agent/streaming.py)
                 model = self._models[entry.id] = fast_streaming(built)
             return model

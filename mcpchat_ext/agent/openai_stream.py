@@ -20,10 +20,10 @@ not carry it over, and the request must not go around the user's proxy.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx2 as httpx
 import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
@@ -32,100 +32,12 @@ from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import _handle_openai_api_error, _handle_openai_bad_request
 from pydantic import PrivateAttr
 
+from ..errors import ModelError
+from .sse_chunks import has_text, join_text_chunks, parse_chunk, sse_data
+from .stream_process.client import STREAM_PROCESS, StreamCutOff, WorkerUnavailable
+from .stream_process.errors import RemoteError, remote_exception
+from .stream_process.wire import encode_timeout
 from .stream_thread import STREAMS, ChunkSink
-
-STREAM_ERROR = "An error occurred during streaming"  # (the SDK's words for an error without a message)
-BAD_CHUNK = "the model endpoint sent a stream chunk that is not a chat-completion chunk (a JSON object)"
-# The longest server-sent event read (a stream that never ends an event must not fill the memory).
-MAX_EVENT_BYTES = 8 * 1024 * 1024
-
-
-async def sse_data(pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The ``data`` of each server-sent event in the body ``pieces`` (as they come off the socket),
-    up to ``[DONE]``: multi-line data joined with newlines; comments, ``event:``, ``id:`` and
-    ``retry:`` fields skipped; lines end with LF or CRLF (a lone CR is not a line end here).
-
-    Split on bytes, event by event: per network read, not per line (the SDK's decoder and
-    httpx's line iterator cost a Python step per line and a decode per piece)."""
-    buf = b""
-    async for piece in pieces:
-        buf = (buf + piece).replace(b"\r\n", b"\n") if b"\r" in piece or buf.endswith(b"\r") else buf + piece
-        while (end := buf.find(b"\n\n")) >= 0:
-            event, buf = buf[:end], buf[end + 2 :]
-            if (data := _event_data(event)) is not None:
-                if data.startswith(b"[DONE]"):
-                    return
-                yield data
-        if len(buf) > MAX_EVENT_BYTES:
-            raise ValueError(f"the model endpoint sent a stream event over {MAX_EVENT_BYTES} bytes long")
-    if (data := _event_data(buf.rstrip(b"\r\n"))) is not None and not data.startswith(b"[DONE]"):
-        yield data  # a last event without its blank line
-
-
-def _event_data(event: bytes) -> bytes | None:
-    data = [line[5:].removeprefix(b" ") for line in event.split(b"\n") if line.startswith(b"data:")]
-    return b"\n".join(data) if data else None
-
-
-def _text_of(chunk: Any) -> tuple[str, Any] | None:
-    """``(text, role)`` of a chunk that carries nothing but text for choice 0, else None."""
-    if chunk.get("usage"):
-        return None
-    choices = chunk.get("choices")
-    if not isinstance(choices, list) or len(choices) != 1:
-        return None
-    choice = choices[0]
-    if choice.get("index", 0) != 0 or choice.get("finish_reason") or choice.get("logprobs"):
-        return None
-    delta = choice.get("delta")
-    if not isinstance(delta, dict) or not isinstance(delta.get("content"), str):
-        return None
-    if any(v is not None for k, v in delta.items() if k not in ("content", "role")):
-        return None
-    return delta["content"], delta.get("role")
-
-
-def join_text_chunks(batch: list[Any]) -> list[Any]:
-    """``batch`` with each run of text-only chunks joined into one (the first's fields, the run's
-    text): a busy event loop takes what arrived meanwhile as one chunk, so LangChain and LangGraph
-    do their per-chunk work once. Chunks with anything else (tool calls, usage, a finish reason,
-    logprobs, reasoning) are kept as they are and in place."""
-    out: list[Any] = []
-    run: list[str] = []
-    run_role: Any = None
-    for chunk in batch:
-        text = _text_of(chunk)
-        if text is not None and run and text[1] in (None, run_role):
-            run.append(text[0])
-            continue
-        if run and len(run) > 1:
-            out[-1]["choices"][0]["delta"]["content"] = "".join(run)
-        run = []
-        out.append(chunk)
-        if text is not None:
-            run, run_role = [text[0]], text[1]
-    if run and len(run) > 1:
-        out[-1]["choices"][0]["delta"]["content"] = "".join(run)
-    return out
-
-
-def stream_error(chunk: Any, request: Any) -> openai.APIError | None:
-    """The error an SSE chunk reports instead of data (as the SDK raises it), or the chunk is not
-    one (hostile or broken: not an object, ``choices`` not a list of objects), else None."""
-    choices = chunk.get("choices") if isinstance(chunk, dict) else None
-    if (
-        not isinstance(chunk, dict)
-        or not isinstance(choices or [], list)
-        or not all(isinstance(c, dict) for c in choices or [])
-    ):
-        return openai.APIError(message=BAD_CHUNK, request=request, body=None)
-    if not chunk.get("error"):
-        return None
-    error = chunk["error"]
-    message = error.get("message") if isinstance(error, dict) else None
-    return openai.APIError(
-        message=message if isinstance(message, str) and message else STREAM_ERROR, request=request, body=error
-    )
 
 
 class PlainHttpClient(openai.DefaultAsyncHttpxClient):
@@ -139,6 +51,9 @@ class StreamingChatOpenAI(ChatOpenAI):
     # the stream thread's HTTP client, in a dict that copies of the model share (``model_copy``
     # copies private attributes shallowly): one client per model, not one per copy or per turn
     _thread_clients: dict[str, Any] = PrivateAttr(default_factory=dict)
+    # Read the reply streams in the stream process (agent/stream_process/); False: on the stream
+    # thread of this process (MCPChatExtension.model_stream_process).
+    stream_process: bool = True
 
     async def _astream(
         self,
@@ -207,7 +122,43 @@ class StreamingChatOpenAI(ChatOpenAI):
         return not self.openai_proxy and (client is None or isinstance(client, PlainHttpClient))
 
     async def _read_on_stream_thread(self, payload: dict[str, Any], sink: ChunkSink) -> None:
-        """(Stream thread.) Send the request and put each chunk's JSON into ``sink``."""
+        """(Stream thread.) Send the request and put each chunk's JSON into ``sink``: read in the
+        stream process where it can be, else here."""
+        spec = self._process_spec()
+        if spec is not None:
+            try:
+                await STREAM_PROCESS.stream(spec, payload, sink)
+                return
+            except WorkerUnavailable:
+                pass  # (nothing of it was sent: read it here)
+            except StreamCutOff as exc:
+                if exc.delivered:  # (part of the reply was shown: a new request would repeat it)
+                    raise ModelError(str(exc)) from None
+            except RemoteError as exc:
+                url = str(self.root_async_client.base_url).rstrip("/") + "/chat/completions"
+                raise remote_exception(exc.err, self.root_async_client, httpx.Request("POST", url)) from None
+        await self._read_here(payload, sink)
+
+    def _process_spec(self) -> dict[str, Any] | None:
+        """The stream process's arguments for this model's SDK client, or None where the model
+        should not stream there: turned off, or a client or key it could not rebuild (a key
+        callable, Azure's or another subclass's client)."""
+        client = self.root_async_client
+        if not self.stream_process or type(client) is not openai.AsyncOpenAI or callable(self.openai_api_key):
+            return None
+        return {
+            "api_key": client.api_key,
+            "organization": client.organization,
+            "project": client.project,
+            "base_url": str(client.base_url),
+            "timeout": encode_timeout(client.timeout),
+            "max_retries": client.max_retries,
+            "default_headers": self.default_headers,
+            "default_query": self.default_query,
+        }
+
+    async def _read_here(self, payload: dict[str, Any], sink: ChunkSink) -> None:
+        """(Stream thread.) The request sent and its stream read on this thread."""
         client = self._thread_clients.get("client")
         if client is None:  # (made on the thread whose loop its connections use)
             client = self._thread_clients["client"] = self.root_async_client.copy(
@@ -217,13 +168,9 @@ class StreamingChatOpenAI(ChatOpenAI):
         text_seen = False
         async with completions.with_streaming_response.create(**payload) as response:
             async for data in sse_data(response.iter_bytes()):
-                chunk = json.loads(data)
-                if (error := stream_error(chunk, response.http_request)) is not None:
-                    raise error
-                for choice in chunk.get("choices") or ():
-                    choice.setdefault("delta", None)  # (as the SDK object has it: skipped)
+                chunk = parse_chunk(data, response.http_request)
                 sink.put(chunk)
-                if not text_seen and _has_text(chunk):  # the first token goes through first
+                if not text_seen and has_text(chunk):  # the first token goes through first
                     text_seen = True
                     await sink.hold_for_first()
 
@@ -232,12 +179,3 @@ class StreamingChatOpenAI(ChatOpenAI):
         client = self._thread_clients.pop("client", None)
         if client is not None:
             await asyncio.wrap_future(STREAMS.submit(client.close()))
-
-
-def _has_text(chunk: dict[str, Any]) -> bool:
-    """Whether a chat-completion chunk carries reply text."""
-    for choice in chunk.get("choices") or ():
-        delta = choice.get("delta") if isinstance(choice, dict) else None
-        if isinstance(delta, dict) and delta.get("content"):
-            return True
-    return False

@@ -178,7 +178,7 @@ async def test_a_chunk_that_is_not_one_fails_the_reply_by_name(data: str) -> Non
 
 
 async def test_an_event_that_never_ends_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mcpchat_ext.agent.openai_stream as stream
+    import mcpchat_ext.agent.sse_chunks as stream
 
     monkeypatch.setattr(stream, "MAX_EVENT_BYTES", 1000)
 

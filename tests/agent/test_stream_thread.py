@@ -39,6 +39,7 @@ def _model(base_url: str) -> StreamingChatOpenAI:
         use_responses_api=False,
         max_retries=0,
         http_async_client=PlainHttpClient(),
+        stream_process=False,  # (this file tests the stream thread's own reading)
     )
 
 

@@ -1,0 +1,152 @@
+"""The stream process: sends chat-completions requests with the openai SDK, reads their streams,
+and writes their chunks to stdout (agent/stream_process/wire.py has the frames).
+
+Run by agent/stream_process/client.py as ``python -m mcpchat_ext.agent.stream_process.worker``;
+it ends when its stdin does (the server process closed it, or ended). Ctrl+C in the terminal
+reaches the whole process group: the worker ignores it and ends with the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections import OrderedDict
+from typing import Any
+
+import openai
+
+from ..sse_chunks import has_text, join_text_chunks, parse_chunk, sse_batches
+from .errors import error_frame
+from .wire import Lines, decode_timeout, frame
+
+# SDK clients kept (one per distinct endpoint, key and settings; the least recently used closes).
+MAX_CLIENTS = 16
+
+
+class Worker:
+    def __init__(self, out: asyncio.WriteTransport) -> None:
+        self._out = out
+        self._pending: list[bytes] = []
+        self._flush_queued = False
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._clients: OrderedDict[str, openai.AsyncOpenAI] = OrderedDict()
+        self.ended = asyncio.Event()
+
+    # -- commands (stdin) -----------------------------------------------------------------------
+
+    def command(self, line: bytes) -> None:
+        msg = json.loads(line)
+        op, rid = msg.get("op"), msg.get("id")
+        if op == "open" and isinstance(rid, int) and rid not in self._tasks:
+            task = asyncio.get_running_loop().create_task(self._stream(rid, msg["client"], msg["payload"]))
+            self._tasks[rid] = task
+            task.add_done_callback(lambda _: self._tasks.pop(rid, None))
+        elif op == "cancel" and isinstance(rid, int) and rid in self._tasks:
+            self._tasks[rid].cancel()
+
+    # -- one stream ------------------------------------------------------------------------------
+
+    async def _stream(self, rid: int, spec: dict[str, Any], payload: dict[str, Any]) -> None:
+        try:
+            client = self._client(spec)
+            text_seen = False
+            async with client.chat.completions.with_streaming_response.create(**payload) as response:
+                request = response.http_request
+                async for batch in sse_batches(response.iter_bytes()):
+                    chunks = [parse_chunk(data, request) for data in batch]
+                    if not text_seen and (first := _first_text(chunks)) is not None:
+                        text_seen = True  # the first text goes out now, alone: the first token
+                        self._emit({"id": rid, "c": chunks[: first + 1]}, now=True)
+                        chunks = chunks[first + 1 :]
+                    if chunks:
+                        self._emit({"id": rid, "c": join_text_chunks(chunks)})
+        except asyncio.CancelledError:
+            return  # (the server process dropped this stream: nobody reads an answer)
+        except Exception as exc:  # every failure goes back to the reply that asked
+            self._emit({"id": rid, "err": error_frame(exc)})
+        else:
+            self._emit({"id": rid, "end": 1})
+
+    def _client(self, spec: dict[str, Any]) -> openai.AsyncOpenAI:
+        key = json.dumps(spec, sort_keys=True)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = openai.AsyncOpenAI(
+                api_key=spec["api_key"],
+                organization=spec.get("organization"),
+                project=spec.get("project"),
+                base_url=spec.get("base_url"),
+                timeout=decode_timeout(spec.get("timeout")),
+                max_retries=int(spec.get("max_retries", openai.DEFAULT_MAX_RETRIES)),
+                default_headers=spec.get("default_headers"),
+                default_query=spec.get("default_query"),
+            )
+            while len(self._clients) > MAX_CLIENTS:
+                _, old = self._clients.popitem(last=False)
+                asyncio.get_running_loop().create_task(old.close())
+        self._clients.move_to_end(key)
+        return client
+
+    # -- frames out (stdout) --------------------------------------------------------------------
+
+    def _emit(self, obj: dict[str, Any], now: bool = False) -> None:
+        """Send ``obj``: with whatever else this loop iteration sends (one pipe write), or now."""
+        self._pending.append(frame(obj))
+        if now:
+            self._flush()
+        elif not self._flush_queued:
+            self._flush_queued = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_queued = False
+        if self._pending and not self._out.is_closing():
+            self._out.write(b"".join(self._pending))
+        self._pending.clear()
+
+    async def close(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        for client in self._clients.values():
+            await client.close()
+
+
+def _first_text(chunks: list[dict[str, Any]]) -> int | None:
+    return next((i for i, chunk in enumerate(chunks) if has_text(chunk)), None)
+
+
+class _Commands(asyncio.Protocol):
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
+        self._lines = Lines()
+
+    def data_received(self, data: bytes) -> None:
+        for line in self._lines.feed(data):
+            if line:
+                self._worker.command(line)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._worker.ended.set()
+
+
+async def run() -> None:
+    loop = asyncio.get_running_loop()
+    out, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(sys.stdout.fileno(), "wb", 0))
+    worker = Worker(out)
+    out.write(frame({"ready": os.getpid()}))  # (before any request is read: see client.py)
+    await loop.connect_read_pipe(lambda: _Commands(worker), os.fdopen(sys.stdin.fileno(), "rb", 0))
+    await worker.ended.wait()
+    await worker.close()
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

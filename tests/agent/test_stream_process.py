@@ -1,0 +1,246 @@
+"""agent/stream_process/: model replies read in a process of their own.
+
+Real worker processes over real pipes, real HTTP endpoints: the reply and its errors are the same
+as ChatOpenAI's (more of that in test_openai_stream.py, which runs through the worker too), the
+SDK's retries run there, the key never reaches the worker's command line or environment, a Stop
+closes the request, a worker killed mid-reply fails that reply by name and the next one starts a
+new worker, and a worker that cannot start leaves replies to the stream thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
+
+from mcpchat_ext.agent import openai_stream
+from mcpchat_ext.agent.openai_stream import PlainHttpClient, StreamingChatOpenAI
+from mcpchat_ext.agent.stream_process.client import STREAM_PROCESS, StreamProcess
+from mcpchat_ext.agent.stream_process.wire import Lines
+from mcpchat_ext.agent.stream_thread import STREAMS
+from mcpchat_ext.errors import ModelError
+from tests.fakes.openai_server import FakeOpenAI, text_reply
+
+pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio]
+KEY = "sk-test-stream-process-0123456789"
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def _model(base_url: str, **options: Any) -> StreamingChatOpenAI:
+    settings: dict[str, Any] = {"max_retries": 0} | options
+    return StreamingChatOpenAI(
+        model="fake-model",
+        api_key=SecretStr(KEY),
+        base_url=base_url,
+        streaming=True,
+        stream_usage=True,
+        use_responses_api=False,
+        http_async_client=PlainHttpClient(),
+        **settings,
+    )
+
+
+async def _text(model: ChatOpenAI, prompt: str = "hi") -> str:
+    return "".join([str(c.content) async for c in model.astream(prompt)])
+
+
+def _on_streams(coro: Any) -> Any:
+    return asyncio.wrap_future(STREAMS.submit(coro))
+
+
+async def test_the_reply_is_read_in_the_worker_not_here(llm: FakeOpenAI) -> None:
+    llm.queue(text_reply("read in the stream process"))
+    model = _model(llm.base_url)
+    assert await _text(model) == "read in the stream process"
+    assert STREAM_PROCESS.pid is not None and STREAM_PROCESS.pid != os.getpid()
+    assert not model._thread_clients  # (the stream thread sent nothing itself)
+    assert llm.headers[-1]["authorization"] == f"Bearer {KEY}"
+
+
+async def test_the_key_is_on_no_command_line_and_in_no_environment(llm: FakeOpenAI) -> None:
+    llm.queue(text_reply("ok"))
+    await _text(_model(llm.base_url))
+    pid = STREAM_PROCESS.pid
+    assert pid is not None
+    for part in ("cmdline", "environ"):
+        seen = await asyncio.to_thread(Path(f"/proc/{pid}/{part}").read_bytes)
+        assert KEY.encode() not in seen, part
+
+
+async def test_the_sdk_retries_in_the_worker(llm: FakeOpenAI) -> None:
+    llm.clear()
+    llm.fail_next(status=503, message="busy", retryable=True)
+    llm.queue(text_reply("second try"))
+    assert await _text(_model(llm.base_url, max_retries=1)) == "second try"
+    assert len(llm.requests) == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 429])
+async def test_http_errors_are_the_sdks_errors(llm: FakeOpenAI, status: int) -> None:
+    raised = []
+    for model in (_model(llm.base_url), _model(llm.base_url, stream_process=False)):
+        llm.fail_next(status=status, message=f"error {status} from the endpoint")
+        with pytest.raises(openai.APIStatusError) as info:
+            await _text(model)
+        raised.append((type(info.value), info.value.status_code, info.value.message))
+    assert raised[0] == raised[1] and f"error {status} from the endpoint" in raised[0][2]
+
+
+@contextlib.asynccontextmanager
+async def slow_stream(
+    *, headers_after: float = 0.0, pace: float = 0.02
+) -> AsyncIterator[tuple[str, asyncio.Event]]:
+    """An endpoint that answers headers after ``headers_after`` s, then a text chunk every ``pace``
+    s until the client closes the connection (the event is set then)."""
+    closed = asyncio.Event()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"),
+            0,
+        )
+        await reader.readexactly(length)
+        await asyncio.sleep(headers_after)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        try:
+            for i in range(100_000):
+                chunk = {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": f"t{i} "}}]}
+                event = f"data: {json.dumps(chunk)}\n\n".encode()
+                writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+                await writer.drain()
+                await asyncio.sleep(pace)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            closed.set()
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", closed
+    finally:
+        server.close()
+
+
+async def test_a_stop_closes_the_request_in_the_worker() -> None:
+    async with slow_stream() as (url, closed):
+        model = _model(url)
+        three = asyncio.Event()
+
+        async def read() -> None:
+            n = 0
+            async for _ in model.astream("x"):
+                n += 1
+                if n == 3:
+                    three.set()
+
+        task = asyncio.create_task(read())
+        await three.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.wait_for(closed.wait(), 10)  # the endpoint saw the connection close
+
+
+async def test_a_timeout_is_the_sdks_timeout() -> None:
+    async with slow_stream(headers_after=5) as (url, _):
+        raised = []
+        for model in (_model(url, timeout=0.3), _model(url, timeout=0.3, stream_process=False)):
+            with pytest.raises(openai.APITimeoutError) as info:
+                await _text(model)
+            raised.append((type(info.value), info.value.message))
+        assert raised[0] == raised[1]
+
+
+async def test_a_worker_killed_mid_reply_fails_that_reply_by_name_and_the_next_starts_one() -> None:
+    async with slow_stream() as (url, closed):
+        model = _model(url)
+        seen: list[str] = []
+        with pytest.raises(ModelError, match=r"cut off.*stream process ended \(killed by signal 9\)"):
+            async for chunk in model.astream("x"):
+                seen.append(str(chunk.content))
+                if len(seen) == 3:
+                    pid = STREAM_PROCESS.pid
+                    assert pid is not None
+                    os.kill(pid, signal.SIGKILL)
+        assert "".join(seen).startswith("t0 t1")  # (what came before stays with the caller)
+        await asyncio.wait_for(closed.wait(), 10)  # (the kernel closed the dead worker's socket)
+    with FakeOpenAI() as llm:
+        llm.queue(text_reply("a new worker"))
+        assert await _text(_model(llm.base_url)) == "a new worker"
+    assert STREAM_PROCESS.pid not in (None, pid)
+
+
+async def test_a_worker_that_cannot_start_leaves_replies_to_the_stream_thread(
+    llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    starts: list[int] = []
+    broken = StreamProcess([sys.executable, "-c", "import sys; sys.exit(3)"])
+    original = broken._start
+
+    async def counted() -> Any:
+        starts.append(1)
+        return await original()
+
+    monkeypatch.setattr(broken, "_start", counted)
+    monkeypatch.setattr(openai_stream, "STREAM_PROCESS", broken)
+    model = _model(llm.base_url)
+    llm.queue(text_reply("read here instead"), text_reply("and again"))
+    with caplog.at_level(logging.WARNING, "mcpchat_ext"):
+        assert await _text(model) == "read here instead"
+        assert await _text(model) == "and again"
+    assert "did not start (exit status 3)" in caplog.text
+    assert starts == [1]  # (not started again for every reply: RESTART_AFTER)
+    assert model._thread_clients  # (the stream thread read them)
+    await model.aclose_stream_client()
+
+
+async def test_a_worker_program_that_is_missing_leaves_replies_to_the_stream_thread(
+    llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(openai_stream, "STREAM_PROCESS", StreamProcess(["/nonexistent/python3"]))
+    model = _model(llm.base_url)
+    llm.queue(text_reply("still answered"))
+    with caplog.at_level(logging.WARNING, "mcpchat_ext"):
+        assert await _text(model) == "still answered"
+    assert "FileNotFoundError" in caplog.text
+    await model.aclose_stream_client()
+
+
+async def test_a_chunk_larger_than_a_pipe_read_arrives_whole(llm: FakeOpenAI) -> None:
+    big = "x" * 3_000_000  # (one token: one chunk, one line over many pipe reads)
+    llm.queue(text_reply(f"start {big} end"))
+    assert await _text(_model(llm.base_url)) == f"start {big} end"
+
+
+async def test_the_worker_ends_with_its_stdin() -> None:
+    own = StreamProcess()
+    worker = await _on_streams(own._running())
+    assert worker.proc.poll() is None
+    await _on_streams(own.stop())
+    assert worker.proc.returncode == 0 and own.pid is None
+
+
+async def test_lines_split_anywhere() -> None:
+    whole = b'{"a":1}\n{"b":"' + b"y" * 5000 + b'"}\n{"c":3}\n'
+    for cut in (1, 7, 8, 100, len(whole) - 1):
+        lines = Lines()
+        got = lines.feed(whole[:cut]) + lines.feed(whole[cut:])
+        assert [json.loads(x) for x in got] == [{"a": 1}, {"b": "y" * 5000}, {"c": 3}], cut
