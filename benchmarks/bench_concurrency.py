@@ -91,6 +91,10 @@ def cpu_meter(endpoint_pid: int, clients_pid: int) -> CpuMeter:
         if t.name == "mcpchat-model-streams" and t.native_id is not None:
             threads["  server: model-stream thread"] = t.native_id
     pids = {"server (this process)": os.getpid(), "fake endpoint": endpoint_pid, "clients": clients_pid}
+    from mcpchat_ext.agent.stream_process.client import STREAM_PROCESS
+
+    if STREAM_PROCESS.pid is not None:
+        pids["server's stream process"] = STREAM_PROCESS.pid
     return CpuMeter(pids, threads)
 
 
@@ -110,7 +114,7 @@ def cpu_table(meter: CpuMeter, first_p95: float, wall: float, n_tokens: int) -> 
 
     rows = [row(name, early[name], total[name]) for name in total if name in early]
     procs = [n for n in total if n in early and not n.startswith(" ")]  # (threads are indented)
-    rows.append(row("all three processes", sum(early[n] for n in procs), sum(total[n] for n in procs)))
+    rows.append(row("all processes", sum(early[n] for n in procs), sum(total[n] for n in procs)))
     head = [f"CPU ({os.cpu_count()} cores)", f"to first-token p95 ({start_end:.2f} s)", "cores",
             f"whole run ({whole:.1f} s)", "cores"]  # fmt: skip
     server = total.get("server (this process)", 0.0)
@@ -213,10 +217,13 @@ async def main(
     delay: float,
     diagnose: bool = False,
     coalesce_ms: float | None = None,
+    in_process: bool = False,
+    nice_load: int = 0,
 ) -> int:
     from jupyter_server.serverapp import ServerApp
 
     llm = await FakeLLM.start()
+    os.setpriority(os.PRIO_PROCESS, llm.proc.pid, nice_load)  # (0: as the server)
     tmp = tempfile.TemporaryDirectory(prefix="bench-conc-")
     os.environ.update(jupyter_env(Path(tmp.name), llm=llm))
     (Path(tmp.name) / "root").mkdir()
@@ -231,6 +238,7 @@ async def main(
             f"--ServerApp.root_dir={Path(tmp.name) / 'root'}",
             "--ServerApp.log_level=WARN",
             *([] if coalesce_ms is None else [f"--MCPChatExtension.token_coalesce_ms={coalesce_ms}"]),
+            *(["--MCPChatExtension.model_stream_process=False"] if in_process else []),
         ]
     )
     await app._post_start()
@@ -259,6 +267,7 @@ async def main(
             cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert proc.stdout is not None and proc.stdin is not None
+        os.setpriority(os.PRIO_PROCESS, proc.pid, nice_load)
         line = await asyncio.wait_for(proc.stdout.readline(), 120)
         assert json.loads(line)["event"] == "ready", line
         if diagnose:
@@ -306,8 +315,11 @@ async def main(
     done = sum(1 for k in result["kinds"] if k == "done")
     errors = result["errors"] + [k for k in result["kinds"] if k != "done"]
     ttft = [t for t in result["ttft"] if t is not None]
+    where = "the server process (model_stream_process=False)" if in_process else "the stream process"
     print(
-        f"{n_chats} chats x {n_tokens} tokens ({delay * 1000:g} ms/token) over {n_conns} websockets; wall {wall:.1f} s"
+        f"{n_chats} chats x {n_tokens} tokens ({delay * 1000:g} ms/token) over {n_conns} websockets; "
+        f"wall {wall:.1f} s; replies read in {where}"
+        + (f"; fake endpoint and clients at nice {nice_load}" if nice_load else "")
     )
     print(
         table(
@@ -361,6 +373,13 @@ if __name__ == "__main__":
     ap.add_argument(
         "--coalesce-ms", type=float, default=None, help="token_coalesce_ms (default: the extension's)"
     )
+    ap.add_argument(
+        "--in-process", action="store_true", help="model_stream_process=False: read replies in the server process"
+    )
+    ap.add_argument(
+        "--nice-load", type=int, default=0, metavar="N",
+        help="run the fake endpoint and the clients at nice N (they stand in for other machines)",
+    )  # fmt: skip
     ap.add_argument("--client", metavar="WS_URL", help=argparse.SUPPRESS)
     ap.add_argument("--direct", metavar="BASE_URL", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -371,4 +390,4 @@ if __name__ == "__main__":
         asyncio.run(client_main(a.client, a.chats, a.conns))
         sys.exit(0)
     tokens = a.tokens or (100 if a.quick else 500)
-    sys.exit(asyncio.run(main(a.chats, a.conns, tokens, a.delay, a.diagnose, a.coalesce_ms)))
+    sys.exit(asyncio.run(main(a.chats, a.conns, tokens, a.delay, a.diagnose, a.coalesce_ms, a.in_process, a.nice_load)))

@@ -54,11 +54,12 @@ async def direct(llm: FakeLLM, token_delay: float) -> tuple[float, float, int]:
         return first or 0.0, now() - t0, tokens
 
 
-async def main(quick: bool) -> int:
+async def main(quick: bool, in_process: bool = False) -> int:
     runs = 2 if quick else 7
     profiles = [("paced 1 ms/token", 0.001)] if quick else [("max rate", 0.0), ("paced 2 ms/token", 0.002)]
     llm = await FakeLLM.start()
-    server = await JupyterServer.start(llm=llm)
+    server = await JupyterServer.start(llm=llm, model_stream_process=not in_process)
+    print("replies read in", "the server process" if in_process else "the stream process")
     ws = await server.chat_socket()
     results: dict[str, dict[str, list[float]]] = {}
     try:
@@ -137,4 +138,8 @@ async def main(quick: bool) -> int:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    sys.exit(asyncio.run(main(ap.parse_args().quick)))
+    ap.add_argument(
+        "--in-process", action="store_true", help="model_stream_process=False: read replies in the server process"
+    )
+    a = ap.parse_args()
+    sys.exit(asyncio.run(main(a.quick, a.in_process)))

@@ -244,3 +244,44 @@ async def test_lines_split_anywhere() -> None:
         lines = Lines()
         got = lines.feed(whole[:cut]) + lines.feed(whole[cut:])
         assert [json.loads(x) for x in got] == [{"a": 1}, {"b": "y" * 5000}, {"c": 3}], cut
+
+
+@pytest.mark.parametrize("in_worker", [True, False])
+async def test_the_environments_proxy_carries_the_request(
+    monkeypatch: pytest.MonkeyPatch, in_worker: bool
+) -> None:
+    """HTTP_PROXY applies in the worker as in this process (aiohttp there, httpx2 here): the
+    endpoint's host does not resolve, only the proxy can answer."""
+    lines: list[bytes] = []
+    body = (f"data: {json.dumps({'id': 'c', 'model': 'm', 'choices': [{'index': 0, 'delta': {'content': 'via the proxy'}}]})}\n\n"
+            "data: [DONE]\n\n").encode()  # fmt: skip
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines.append(head.split(b"\r\n")[0])
+        length = next(
+            (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"),
+            0,
+        )
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n"
+                     b"content-length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    own = StreamProcess()  # (a worker started with this environment)
+    monkeypatch.setattr(openai_stream, "STREAM_PROCESS", own)
+    try:
+        model = _model("http://model-endpoint.invalid/v1", stream_process=in_worker)
+        model.http_async_client = PlainHttpClient()  # (made with the proxy in the environment)
+        model.root_async_client = model.root_async_client.copy(http_client=model.http_async_client)
+        assert await _text(model) == "via the proxy"
+        assert lines == [b"POST http://model-endpoint.invalid/v1/chat/completions HTTP/1.1"]
+        assert (own.pid is not None) is in_worker
+    finally:
+        await _on_streams(own.stop())
+        server.close()

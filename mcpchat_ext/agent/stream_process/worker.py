@@ -24,6 +24,9 @@ from .wire import Lines, decode_timeout, frame
 
 # SDK clients kept (one per distinct endpoint, key and settings; the least recently used closes).
 MAX_CLIENTS = 16
+# Seconds a stream's chunks after its first text are held to go out together (the websocket's
+# token frames are joined within the same window: frames/coalesce.py DEFAULT_WINDOW_MS).
+JOIN_WINDOW = 0.010
 
 
 class Worker:
@@ -50,6 +53,7 @@ class Worker:
     # -- one stream ------------------------------------------------------------------------------
 
     async def _stream(self, rid: int, spec: dict[str, Any], payload: dict[str, Any]) -> None:
+        held = _Held(self, rid)
         try:
             client = self._client(spec)
             text_seen = False
@@ -59,27 +63,32 @@ class Worker:
                     chunks = [parse_chunk(data, request) for data in batch]
                     if not text_seen and (first := _first_text(chunks)) is not None:
                         text_seen = True  # the first text goes out now, alone: the first token
+                        held.release()
                         self._emit({"id": rid, "c": chunks[: first + 1]}, now=True)
                         chunks = chunks[first + 1 :]
-                    if chunks:
-                        self._emit({"id": rid, "c": join_text_chunks(chunks)})
+                    held.add(chunks)
         except asyncio.CancelledError:
+            held.drop()
             return  # (the server process dropped this stream: nobody reads an answer)
         except Exception as exc:  # every failure goes back to the reply that asked
+            held.release()
             self._emit({"id": rid, "err": error_frame(exc)})
         else:
+            held.release()
             self._emit({"id": rid, "end": 1})
 
     def _client(self, spec: dict[str, Any]) -> openai.AsyncOpenAI:
         key = json.dumps(spec, sort_keys=True)
         client = self._clients.get(key)
         if client is None:
+            timeout = decode_timeout(spec.get("timeout"))
             client = self._clients[key] = openai.AsyncOpenAI(
+                http_client=_http_client(timeout),
                 api_key=spec["api_key"],
                 organization=spec.get("organization"),
                 project=spec.get("project"),
                 base_url=spec.get("base_url"),
-                timeout=decode_timeout(spec.get("timeout")),
+                timeout=timeout,
                 max_retries=int(spec.get("max_retries", openai.DEFAULT_MAX_RETRIES)),
                 default_headers=spec.get("default_headers"),
                 default_query=spec.get("default_query"),
@@ -113,6 +122,49 @@ class Worker:
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         for client in self._clients.values():
             await client.close()
+
+
+def _http_client(timeout: Any) -> Any:
+    """The SDK's aiohttp client, or None (the SDK's default, httpx2) where aiohttp is missing.
+    Its C HTTP parser took the stream process from 3.1-3.5 to 2.3 s of CPU for 100 replies of 500
+    tokens (h11 and anyio were half of it; benchmarks/README.md); the environment's proxies and
+    certificates apply as with httpx2 (tests/agent/test_stream_process.py)."""
+    try:
+        return openai.DefaultAioHttpClient(timeout=timeout)
+    except RuntimeError:  # ("you must have installed the package with the `aiohttp` extra")
+        return None
+
+
+class _Held:
+    """A stream's chunks that arrived within :data:`JOIN_WINDOW` of its last frame, sent as one
+    frame (text runs joined) when the window ends: fewer, larger chunks for the server process's
+    per-chunk work (LangChain, LangGraph, the websocket fan-out)."""
+
+    def __init__(self, worker: Worker, rid: int) -> None:
+        self._worker = worker
+        self._rid = rid
+        self._chunks: list[dict[str, Any]] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, chunks: list[dict[str, Any]]) -> None:
+        if not chunks:
+            return
+        self._chunks.extend(chunks)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(JOIN_WINDOW, self.release)
+
+    def release(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._chunks:
+            self._worker._emit({"id": self._rid, "c": join_text_chunks(self._chunks)})
+            self._chunks = []
+
+    def drop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._chunks = []
 
 
 def _first_text(chunks: list[dict[str, Any]]) -> int | None:
