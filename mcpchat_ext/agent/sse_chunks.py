@@ -126,7 +126,7 @@ def parse_chunk(data: bytes, request: Any) -> dict[str, Any]:
     a chunk that is not JSON or not a chat-completion chunk (a hostile or broken endpoint)."""
     try:
         chunk = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # (RecursionError: nested deeper than Python goes)
         raise openai.APIError(message=BAD_CHUNK, request=request, body=None) from None
     if (error := stream_error(chunk, request)) is not None:
         raise error

@@ -97,11 +97,14 @@ class ChunkSink:
         self._holding: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
 
     def put(self, item: Any) -> None:
-        """(Stream thread.) Add ``item``; wake the event loop if it is not woken already."""
-        with self._lock:
-            self._items.append(item)
-            wake, self._signalled = not self._signalled, True
-        if wake:
+        """(Stream thread.) Add ``item``; wake the event loop if it is not woken already.
+
+        No lock: ``deque.append`` and ``popleft`` are atomic, and :meth:`take` clears the flag
+        before it drains, so an item appended after the drain finds the flag clear and wakes the
+        loop (a lock here made the two threads queue on it behind GIL switches: a convoy)."""
+        self._items.append(item)
+        if not self._signalled:
+            self._signalled = True
             self.wake()
 
     def wake(self) -> None:
@@ -113,10 +116,10 @@ class ChunkSink:
 
     def take(self) -> list[Any]:
         """(Event loop.) Everything put since the last take, in order."""
-        with self._lock:
-            batch = list(self._items)
-            self._items.clear()
-            self._signalled = False
+        self._signalled = False
+        items, batch = self._items, []
+        while items:
+            batch.append(items.popleft())
         return batch
 
     async def wait(self) -> None:

@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..stream_thread import STREAMS, ChunkSink
@@ -34,6 +35,17 @@ log = logging.getLogger("mcpchat_ext")
 RESTART_AFTER = 30.0
 # Seconds to wait for an ended worker's exit status (it closed its stdout: it is ending).
 EXIT_WAIT = 2.0
+# Seconds a new worker has to say it is ready (it takes about 0.7 s) before it is ended.
+READY_TIMEOUT = 30.0
+# Where the worker starts: the directory this package was imported from, so that ``-m`` finds
+# this code, not a json.py or openai.py in the notebook directory the server was started in
+# (it would read every request, keys included); Python 3.11+ also leaves that directory out (-P).
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
+
+
+def _worker_argv() -> list[str]:
+    safe_path = ["-P"] if sys.version_info >= (3, 11) else []
+    return [sys.executable, *safe_path, "-m", WORKER_MODULE]
 
 
 class WorkerUnavailable(Exception):
@@ -70,7 +82,7 @@ class _Worker:
 
 class StreamProcess:
     def __init__(self, argv: Sequence[str] | None = None) -> None:
-        self.argv = list(argv or [sys.executable, "-m", WORKER_MODULE])
+        self.argv = list(argv or _worker_argv())
         self._worker: _Worker | None = None
         self._starting: asyncio.Lock | None = None
         self._down_until = 0.0
@@ -140,8 +152,8 @@ class StreamProcess:
                 return worker
             if time.monotonic() < self._down_until:
                 raise WorkerUnavailable("the model stream process failed to start a moment ago")
-            try:
-                self._worker = await self._start()
+            try:  # (shielded: a Stop meanwhile must not leave a started worker unrecorded)
+                self._worker = await asyncio.shield(self._start())
             except OSError as exc:
                 self._failed(f"{type(exc).__name__}: {exc}")
                 raise WorkerUnavailable(f"the model stream process did not start: {exc}") from None
@@ -149,15 +161,22 @@ class StreamProcess:
 
     async def _start(self) -> _Worker:
         loop = asyncio.get_running_loop()
+        pipe = subprocess.PIPE
         proc = await loop.run_in_executor(
-            None,
-            lambda: subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE),
+            None, lambda: subprocess.Popen(self.argv, stdin=pipe, stdout=pipe, cwd=_PACKAGE_ROOT)
         )
         assert proc.stdin is not None and proc.stdout is not None
-        ready: asyncio.Future[None] = loop.create_future()
-        stdin, _ = await loop.connect_write_pipe(asyncio.Protocol, proc.stdin)
-        worker = _Worker(proc, stdin, ready)
-        await loop.connect_read_pipe(lambda: _Replies(self, worker), proc.stdout)
+        try:
+            ready: asyncio.Future[None] = loop.create_future()
+            stdin, _ = await loop.connect_write_pipe(asyncio.Protocol, proc.stdin)
+            worker = _Worker(proc, stdin, ready)
+            await loop.connect_read_pipe(lambda: _Replies(self, worker), proc.stdout)
+        except BaseException:
+            proc.kill()
+            raise
+        # a worker that never says ready (stuck importing, stopped) is ended: its requests are read
+        # in this process instead (nothing of them was read there)
+        loop.call_later(READY_TIMEOUT, lambda: None if ready.done() else proc.kill())
         return worker
 
     def _failed(self, how: str) -> None:
@@ -180,6 +199,9 @@ class StreamProcess:
             if "ready" in msg and not worker.ready.done():
                 worker.ready.set_result(None)
             return  # (or the rest of a stream cancelled here meanwhile)
+        if entry.done.done():  # (cancelled: a Stop in this same loop pass; its cleanup follows)
+            del worker.entries[rid]
+            return
         if "c" in msg:
             entry.delivered = True
             for chunk in msg["c"]:
@@ -226,8 +248,12 @@ class _Replies(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         for line in self._lines.feed(data):
-            if line:
+            if not line:
+                continue
+            try:  # one bad line must not cost the other streams of this read their frames
                 self._process.received(self._worker, json.loads(line))
+            except Exception:
+                log.exception("mcpchat_ext: a line of the model stream process could not be read")
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._process.ended(self._worker)
