@@ -9,59 +9,36 @@ new worker, and a worker that cannot start leaves replies to the stream thread."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
-from langchain_openai import ChatOpenAI
-from pydantic import SecretStr
 
 from mcpchat_ext.agent import openai_stream
-from mcpchat_ext.agent.openai_stream import PlainHttpClient, StreamingChatOpenAI
+from mcpchat_ext.agent.openai_stream import PlainHttpClient
 from mcpchat_ext.agent.stream_process.client import STREAM_PROCESS, StreamProcess
 from mcpchat_ext.agent.stream_process.wire import Lines
-from mcpchat_ext.agent.stream_thread import STREAMS
 from mcpchat_ext.errors import ModelError
+from tests.agent.stream_endpoints import KEY, slow_stream
+from tests.agent.stream_endpoints import model as _model
+from tests.agent.stream_endpoints import on_streams as _on_streams
+from tests.agent.stream_endpoints import text as _text
 from tests.fakes.openai_server import FakeOpenAI, text_reply
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio]
-KEY = "sk-test-stream-process-0123456789"
 
 
 @pytest.fixture(scope="module")
 def llm() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server
-
-
-def _model(base_url: str, **options: Any) -> StreamingChatOpenAI:
-    settings: dict[str, Any] = {"max_retries": 0} | options
-    return StreamingChatOpenAI(
-        model="fake-model",
-        api_key=SecretStr(KEY),
-        base_url=base_url,
-        streaming=True,
-        stream_usage=True,
-        use_responses_api=False,
-        http_async_client=PlainHttpClient(),
-        **settings,
-    )
-
-
-async def _text(model: ChatOpenAI, prompt: str = "hi") -> str:
-    return "".join([str(c.content) async for c in model.astream(prompt)])
-
-
-def _on_streams(coro: Any) -> Any:
-    return asyncio.wrap_future(STREAMS.submit(coro))
 
 
 async def test_the_reply_is_read_in_the_worker_not_here(llm: FakeOpenAI) -> None:
@@ -100,44 +77,6 @@ async def test_http_errors_are_the_sdks_errors(llm: FakeOpenAI, status: int) -> 
             await _text(model)
         raised.append((type(info.value), info.value.status_code, info.value.message))
     assert raised[0] == raised[1] and f"error {status} from the endpoint" in raised[0][2]
-
-
-@contextlib.asynccontextmanager
-async def slow_stream(
-    *, headers_after: float = 0.0, pace: float = 0.02
-) -> AsyncIterator[tuple[str, asyncio.Event]]:
-    """An endpoint that answers headers after ``headers_after`` s, then a text chunk every ``pace``
-    s until the client closes the connection (the event is set then)."""
-    closed = asyncio.Event()
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"),
-            0,
-        )
-        await reader.readexactly(length)
-        await asyncio.sleep(headers_after)
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
-        try:
-            for i in range(100_000):
-                chunk = {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": f"t{i} "}}]}
-                event = f"data: {json.dumps(chunk)}\n\n".encode()
-                writer.write(b"%x\r\n%s\r\n" % (len(event), event))
-                await writer.drain()
-                await asyncio.sleep(pace)
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            closed.set()
-            writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", closed
-    finally:
-        server.close()
-
 
 async def test_a_stop_closes_the_request_in_the_worker() -> None:
     async with slow_stream() as (url, closed):
@@ -313,109 +252,3 @@ async def test_the_worker_sends_the_first_text_alone_and_joins_what_follows() ->
     assert frames == [{"id": 7, "c": [chunk(" a b c"), chunk(None, "stop")]}]
     out.close()
     os.close(read_fd)
-
-
-@contextlib.asynccontextmanager
-async def raw_answer(answer_bytes: bytes, *, then_close: bool = True) -> AsyncIterator[str]:
-    """An endpoint that answers every request with ``answer_bytes`` as they are (status line,
-    headers, body) and closes the connection."""
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"),
-            0,
-        )
-        await reader.readexactly(length)
-        writer.write(answer_bytes)
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
-    finally:
-        server.close()
-
-
-async def test_a_stop_in_the_same_pass_as_the_end_costs_the_other_streams_nothing() -> None:
-    """A reply stopped while its ``end`` is in the same pipe read as another stream's chunks: the
-    other stream still gets them (before: InvalidStateError on the cancelled future, and the rest
-    of the read was lost)."""
-    from mcpchat_ext.agent.stream_process.client import _Entry, _Replies, _Worker
-    from mcpchat_ext.agent.stream_thread import ChunkSink
-
-    loop = asyncio.get_running_loop()
-    worker = _Worker(proc=None, stdin=None, ready=loop.create_future())  # type: ignore[arg-type]
-    stopped, live = _Entry(ChunkSink(), loop.create_future()), _Entry(ChunkSink(), loop.create_future())
-    stopped.done.cancel()
-    worker.entries = {1: stopped, 2: live}
-    replies = _Replies(StreamProcess(["unused"]), worker)
-    replies.data_received(b'{"id":1,"end":1}\n{"id":2,"c":[{"n":1}]}\n{"id":2,"c":[{"n":2}]}\n')
-    replies.data_received(b'not json\n{"id":2,"end":1}\n')  # (a bad line: logged, the rest read)
-    assert live.sink.take() == [{"n": 1}, {"n": 2}] and live.done.done() and not worker.entries
-
-
-async def test_a_module_in_the_servers_directory_is_not_run_by_the_worker(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A json.py (or openai.py) in the directory the server was started in (a cloned repo, a
-    notebook folder) would read every request there, keys included: the worker never imports it."""
-    marker = tmp_path / "ran"
-    for name in ("json", "openai", "signal"):
-        (tmp_path / f"{name}.py").write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
-    monkeypatch.chdir(tmp_path)
-    own = StreamProcess()
-    worker = await _on_streams(own._running())
-    await _on_streams(asyncio.wait_for(asyncio.shield(worker.ready), 30))
-    await _on_streams(own.stop())
-    assert not marker.exists(), marker.read_text()
-
-
-async def test_a_chunk_nested_deeper_than_python_goes_fails_the_reply_by_name() -> None:
-    """Nesting that parses but cannot be sent on (or cannot even be parsed) ends the reply with
-    the bad-chunk error: it never leaves the reply waiting for a frame that does not come."""
-    for depth in (900, 990, 2000, 100_000):
-        junk = "[" * depth + "]" * depth
-        data = '{"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"x"}}],"junk":' + junk + "}"
-        body = f"data: {data}\n\ndata: [DONE]\n\n".encode()
-        head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: %d\r\n\r\n" % len(body)
-        async with raw_answer(head + body) as url:
-            try:
-                text = await _text(_model(url))
-            except openai.APIError as exc:
-                assert "not a chat-completion chunk" in exc.message, depth
-            else:
-                assert text == "x", depth
-
-
-async def test_a_status_error_with_a_non_ascii_header_is_still_the_sdks_error() -> None:
-    body = json.dumps({"error": {"message": "bad key, café", "type": "invalid_request_error"}}).encode()
-    answer = (
-        b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nx-note: caf\xc3\xa9 \xff\r\n"
-        b"x-should-retry: false\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body)
-    )
-    raised = []
-    async with raw_answer(answer) as url:
-        for model in (_model(url), _model(url, stream_process=False)):
-            with pytest.raises(openai.AuthenticationError) as info:
-                await _text(model)
-            raised.append(info.value.message)
-    assert raised[0] == raised[1] and "bad key, café" in raised[0]
-
-
-async def test_a_connection_cut_mid_stream_is_a_transport_error_not_the_workers() -> None:
-    """The endpoint goes away mid-reply: the reply fails with httpx2's transport error, as in this
-    process (graph.model_error calls it unreachable), not as a failure of the stream process."""
-    import httpx2
-
-    chunk = json.dumps({"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": "par"}}]})
-    event = f"data: {chunk}\n\n".encode()
-    answer = (
-        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
-        b"%x\r\n%s\r\n" % (len(event), event)
-    )  # (and the connection closes: no last chunk)
-    async with raw_answer(answer) as url:
-        for model in (_model(url), _model(url, stream_process=False)):
-            with pytest.raises(httpx2.TransportError):
-                await _text(model)
