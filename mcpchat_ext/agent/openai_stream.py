@@ -15,6 +15,9 @@ the Responses API, response headers and gateways take ChatOpenAI's own path. So 
 an HTTP set-up of its own (``openai_proxy``, or an ``http_async_client`` that is not a
 :class:`PlainHttpClient`: a proxy, a transport, certificates): the stream thread's client could
 not carry it over, and the request must not go around the user's proxy.
+
+Where it can, the plain stream is read in the stream process (agent/stream_process/: the SDK
+client rebuilt there from this model's settings, ``stream_process``); else on the stream thread.
 """
 
 from __future__ import annotations

@@ -41,6 +41,25 @@ def on_streams(coro: Any) -> Any:
 
 
 
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    """One HTTP request off ``reader``, its body read too; its head (request line and headers)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"),
+        0,
+    )
+    await reader.readexactly(length)
+    return head
+
+
+def sse_response(body: bytes) -> bytes:
+    """A whole HTTP response with ``body`` as an event stream (the connection closes after it)."""
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n"
+        b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+
 @contextlib.asynccontextmanager
 async def slow_stream(
     *, headers_after: float = 0.0, pace: float = 0.02
@@ -50,12 +69,7 @@ async def slow_stream(
     closed = asyncio.Event()
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"),
-            0,
-        )
-        await reader.readexactly(length)
+        await read_request(reader)
         await asyncio.sleep(headers_after)
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
         try:
@@ -79,17 +93,12 @@ async def slow_stream(
 
 
 @contextlib.asynccontextmanager
-async def raw_answer(answer_bytes: bytes, *, then_close: bool = True) -> AsyncIterator[str]:
+async def raw_answer(answer_bytes: bytes) -> AsyncIterator[str]:
     """An endpoint that answers every request with ``answer_bytes`` as they are (status line,
     headers, body) and closes the connection."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"),
-            0,
-        )
-        await reader.readexactly(length)
+        await read_request(reader)
         writer.write(answer_bytes)
         await writer.drain()
         writer.close()

@@ -4,7 +4,6 @@ usage, finish reasons, HTTP errors, an error inside the stream, and odd but vali
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +16,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from mcpchat_ext.agent.openai_stream import PlainHttpClient, StreamingChatOpenAI, sse_data
+from tests.agent.stream_endpoints import raw_answer, sse_response
 from tests.fakes.openai_server import FakeOpenAI, fixed_id_reply, text_reply
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio]
@@ -95,35 +95,9 @@ async def test_an_http_error_is_the_same_error(llm: FakeOpenAI) -> None:
     assert raised[0] == raised[1] and "the endpoint broke" in raised[0][1]
 
 
-@contextlib.asynccontextmanager
-async def raw_sse(body: bytes) -> AsyncIterator[str]:
+def raw_sse(body: bytes) -> contextlib.AbstractAsyncContextManager[str]:
     """A real HTTP server that answers every request with ``body`` as an event stream."""
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            (
-                int(line.split(b":")[1])
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"content-length")
-            ),
-            0,
-        )
-        await reader.readexactly(length)
-        writer.write(
-            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n"
-            b"content-length: %d\r\n\r\n%s" % (len(body), body)
-        )
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.close()
-        await server.wait_closed()
+    return raw_answer(sse_response(body))
 
 
 def _chunk(delta: Any, finish: str | None = None) -> str:

@@ -26,7 +26,7 @@ from mcpchat_ext.agent.openai_stream import PlainHttpClient
 from mcpchat_ext.agent.stream_process.client import STREAM_PROCESS, StreamProcess
 from mcpchat_ext.agent.stream_process.wire import Lines
 from mcpchat_ext.errors import ModelError
-from tests.agent.stream_endpoints import KEY, slow_stream
+from tests.agent.stream_endpoints import KEY, read_request, slow_stream, sse_response
 from tests.agent.stream_endpoints import model as _model
 from tests.agent.stream_endpoints import on_streams as _on_streams
 from tests.agent.stream_endpoints import text as _text
@@ -196,15 +196,9 @@ async def test_the_environments_proxy_carries_the_request(
             "data: [DONE]\n\n").encode()  # fmt: skip
 
     async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
+        head = await read_request(reader)
         lines.append(head.split(b"\r\n")[0])
-        length = next(
-            (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"),
-            0,
-        )
-        await reader.readexactly(length)
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n"
-                     b"content-length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
+        writer.write(sse_response(body))
         await writer.drain()
         writer.close()
 

@@ -14,7 +14,7 @@ import pytest
 from mcpchat_ext.agent.stream_process.client import StreamProcess
 from tests.agent.stream_endpoints import model as _model
 from tests.agent.stream_endpoints import on_streams as _on_streams
-from tests.agent.stream_endpoints import raw_answer
+from tests.agent.stream_endpoints import raw_answer, sse_response
 from tests.agent.stream_endpoints import text as _text
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.asyncio]
@@ -61,8 +61,7 @@ async def test_a_chunk_nested_deeper_than_python_goes_fails_the_reply_by_name() 
         junk = "[" * depth + "]" * depth
         data = '{"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"x"}}],"junk":' + junk + "}"
         body = f"data: {data}\n\ndata: [DONE]\n\n".encode()
-        head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: %d\r\n\r\n" % len(body)
-        async with raw_answer(head + body) as url:
+        async with raw_answer(sse_response(body)) as url:
             try:
                 text = await _text(_model(url))
             except openai.APIError as exc:

@@ -1,7 +1,7 @@
 """The stream process: sends chat-completions requests with the openai SDK, reads their streams,
 and writes their chunks to stdout (agent/stream_process/wire.py has the frames).
 
-Run by agent/stream_process/client.py as ``python -m mcpchat_ext.agent.stream_process.worker``;
+Run by agent/stream_process/client.py as ``python -P -m mcpchat_ext.agent.stream_process.worker``;
 it ends when its stdin does (the server process closed it, or ended). Ctrl+C in the terminal
 reaches the whole process group: the worker ignores it and ends with the server.
 """
@@ -22,7 +22,8 @@ from ..sse_chunks import BAD_CHUNK, has_text, join_text_chunks, parse_chunk, sse
 from .errors import error_frame
 from .wire import Lines, decode_timeout, frame
 
-# SDK clients kept (one per distinct endpoint, key and settings; the least recently used closes).
+# SDK clients kept (one per distinct endpoint, key and settings; past this, the least recently
+# used of those no stream is reading with closes).
 MAX_CLIENTS = 16
 # Seconds a stream's chunks after its first text are held to go out together (the websocket's
 # token frames are joined within the same window: frames/coalesce.py DEFAULT_WINDOW_MS).
