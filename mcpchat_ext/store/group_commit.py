@@ -2,9 +2,12 @@
 
 One database transaction for many small writes asked for at once (100 chats starting a turn
 together): the checkpointer's writes (agent/checkpoint_hops.py) and the run-lease takes
-(store/leases.py). Each asker gets its own item's result, or the batch's error; a failed batch
-fails only its own items (those asked for meanwhile go in the next one); the batches run in a
-task of their own, so an asker's cancellation cancels nobody else's work.
+(store/leases.py); and one query for the reads every turn start makes (its chat,
+store/chat_rows.py; the user's rules, store/rules.py). A batch starts after each of its items was
+asked for, so it sees every write made before. Each asker gets its own item's result, or the
+batch's error; a failed batch fails only its own items (those asked for meanwhile go in the next
+one); the batches run in a task of their own, so an asker's cancellation cancels nobody else's
+work.
 """
 
 from __future__ import annotations

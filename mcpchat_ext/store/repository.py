@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
 from .attached import AttachedStore
+from .chat_rows import ChatLookups, chat_info
 from .crypt import Cipher, seal, unseal
 from .engines import open_engines
 from .faults import storage_guarded
@@ -37,17 +38,6 @@ from .rules import RuleStore
 from .spends import SpendStore
 from .thread_sessions import ThreadSessions
 from .timestamps import aware
-
-
-def _chat_info(row: Chat) -> ChatInfo:
-    return ChatInfo(
-        id=row.id,
-        title=row.title,
-        servers=list(row.servers or []),
-        model=row.model,
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
-    )
 
 
 def _spec(row: MCPServer, cipher: Cipher | None) -> ServerSpec:
@@ -118,6 +108,7 @@ class Store:
             sessionmaker(thread_engine, expire_on_commit=False) if thread_engine is not None else None
         )
         self._db = ThreadSessions(self._sessions, thread_sessions)  # (one hop per transaction)
+        self._chats = ChatLookups(self._db)
         # run leases, shared by processes
         self.leases = Leases(self._db, owner=new_owner(), storage_path=self.storage_path)
         db = self._sessions
@@ -176,7 +167,7 @@ class Store:
             rows = await session.scalars(
                 select(Chat).where(Chat.user == user).order_by(Chat.updated_at.desc(), Chat.created_at.desc())
             )
-            return [_chat_info(r) for r in rows]
+            return [chat_info(r) for r in rows]
 
     async def create_chat(
         self, user: str, title: str, servers: list[str], model: str | None = None
@@ -195,26 +186,21 @@ class Store:
         async with self._sessions.begin() as session:
             await self._ensure_user(session, user)
             session.add(row)
-        return _chat_info(row)
+        return chat_info(row)
 
     async def get_chat(self, user: str, chat_id: str) -> ChatInfo:
         async with self._sessions() as session:
-            return _chat_info(await self._chat(session, user, chat_id))
+            return chat_info(await self._chat(session, user, chat_id))
 
     async def thread_id(self, user: str, chat_id: str) -> str:
         async with self._sessions() as session:
             return (await self._chat(session, user, chat_id)).thread_id
 
     async def chat_and_thread(self, user: str, chat_id: str) -> tuple[ChatInfo, str]:
-        """The chat and its thread id, in one query and one hop (a turn start needs both)."""
+        """The chat and its thread id (a turn start needs both): one hop for the turns starting
+        together (store/chat_rows.py)."""
 
-        def read(session: Session) -> tuple[ChatInfo, str]:
-            row = session.scalar(select(Chat).where(Chat.user == user, Chat.id == chat_id))
-            if row is None:
-                raise NotFound(f"chat '{chat_id}' not found")
-            return _chat_info(row), row.thread_id
-
-        return await self._db.run(read)
+        return await self._chats.chat_and_thread(user, chat_id)
 
     async def update_chat(
         self,
@@ -235,7 +221,7 @@ class Store:
                 row.model = model
             row.updated_at = utcnow()
             await session.flush()
-            return _chat_info(row)
+            return chat_info(row)
 
     async def touch_chat(self, user: str, chat_id: str) -> None:
         async with self._sessions.begin() as session:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..protocol import ApprovalRule, NewRule
+from .group_commit import GroupCommit
 from .models import ApprovalRuleRow, utcnow
 from .thread_sessions import ThreadSessions
 from .timestamps import aware
@@ -31,15 +32,24 @@ class RuleStore:
     ) -> None:
         self._sessions = sessions
         self._reads = reads if reads is not None else ThreadSessions(sessions)
+        self._lists = GroupCommit[str, list[ApprovalRule]](self._read, stopped="the rule reader stopped")
 
     async def list(self, user: str) -> list[ApprovalRule]:
-        """The user's rules (every turn start reads them: one hop, store/thread_sessions.py)."""
+        """The user's rules. Every turn start reads them: the reads asked for while one is on its
+        way go together in the next one, one query and one hop for all (store/group_commit.py;
+        100 turns starting at once made 100 reads, 63 ms p50 each, queued on the worker threads)."""
+        return await self._lists.submit(user)
 
-        def read(session: Session) -> list[ApprovalRule]:
-            rows = session.scalars(
-                select(ApprovalRuleRow).where(ApprovalRuleRow.user == user).order_by(ApprovalRuleRow.id)
+    async def _read(self, users: list[str]) -> list[list[ApprovalRule]]:
+        def read(session: Session) -> list[list[ApprovalRule]]:
+            wanted = sorted(set(users))
+            found: dict[str, list[ApprovalRule]] = {user: [] for user in wanted}
+            query = (
+                select(ApprovalRuleRow).where(ApprovalRuleRow.user.in_(wanted)).order_by(ApprovalRuleRow.id)
             )
-            return [_rule(r) for r in rows]
+            for row in session.scalars(query):
+                found[row.user].append(_rule(row))
+            return [list(found[user]) for user in users]
 
         return await self._reads.run(read)
 

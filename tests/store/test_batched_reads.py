@@ -1,0 +1,115 @@
+"""The turn start's reads in batches (store/chat_rows.py, store/rules.py): many asked for at once
+are one query, and each asker gets its own answer, never another user's, never a stale one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from mcpchat_ext import protocol as p
+from mcpchat_ext.errors import NotFound
+from mcpchat_ext.store import Store
+from mcpchat_ext.store.engines import THREAD_POOL_SIZE
+
+
+@contextmanager
+def selects_of(store: Store, table: str) -> Iterator[list[str]]:
+    """The SELECT statements on ``table`` that the store's thread engine runs meanwhile."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+            seen.append(statement)
+
+    event.listen(store.lease_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.lease_engine, "before_cursor_execute", record)
+
+
+async def test_chats_asked_for_at_once_are_read_together(store: Store) -> None:
+    mine = [await store.create_chat("alice", f"a{i}", ["demo"], None) for i in range(40)]
+    theirs = await store.create_chat("bob", "b", [], None)
+    with selects_of(store, "chats") as selects:
+        found = await asyncio.gather(
+            *(store.chat_and_thread("alice", c.id) for c in mine),
+            store.chat_and_thread("alice", theirs.id),  # in the same batch: not alice's
+            store.chat_and_thread("alice", "no-such-chat"),
+            return_exceptions=True,
+        )
+    for chat, got in zip(mine, found[:40], strict=True):
+        assert not isinstance(got, BaseException)
+        info, thread_id = got
+        assert (info.id, info.title, info.servers) == (chat.id, chat.title, ["demo"])
+        assert thread_id == await store.thread_id("alice", chat.id)
+    assert isinstance(found[40], NotFound) and theirs.id in str(found[40])
+    assert isinstance(found[41], NotFound) and "no-such-chat" in str(found[41])
+    assert 1 <= len(selects) <= 3, selects  # (42 lookups; one per batch, not one per chat)
+    info, _ = await store.chat_and_thread("bob", theirs.id)  # bob's own: found
+    assert info.title == "b"
+
+
+async def test_a_chat_read_after_a_write_sees_it(store: Store) -> None:
+    chat = await store.create_chat("alice", "before", [], None)
+    slow = [asyncio.ensure_future(store.chat_and_thread("alice", chat.id)) for _ in range(20)]
+    await asyncio.sleep(0)  # (the batch is on its way)
+    await store.update_chat("alice", chat.id, title="after", model="m2")
+    info, _ = await store.chat_and_thread("alice", chat.id)
+    assert (info.title, info.model) == ("after", "m2")
+    await asyncio.gather(*slow)
+
+
+async def test_a_deleted_chat_is_not_found(store: Store) -> None:
+    chat = await store.create_chat("alice", "gone", [], None)
+    await store.delete_chat("alice", chat.id)
+    with pytest.raises(NotFound):
+        await store.chat_and_thread("alice", chat.id)
+
+
+async def test_rules_asked_for_at_once_are_read_together(store: Store) -> None:
+    for user in ("alice", "bob"):
+        await store.create_chat(user, "c", [], None)  # (the user's row)
+    await store.rules.add("alice", p.NewRule(server="demo", action="allow"))
+    await store.rules.add("bob", p.NewRule(server="demo", tool="rm", action="deny"))
+    with selects_of(store, "approval_rules") as selects:
+        lists = await asyncio.gather(*(store.rules.list(u) for u in ["alice", "bob", "carol"] * 20))
+    for user, rules in zip(["alice", "bob", "carol"] * 20, lists, strict=True):
+        expected = {"alice": [("demo", "*", "allow")], "bob": [("demo", "rm", "deny")], "carol": []}[user]
+        assert [(r.server, r.tool, r.action) for r in rules] == expected
+    assert lists[0] is not lists[3]  # (each asker its own list: one changing it changes no other)
+    assert 1 <= len(selects) <= 3, selects
+
+
+async def test_a_rule_added_is_in_the_next_read(store: Store) -> None:
+    await store.create_chat("alice", "c", [], None)
+    pending = [asyncio.ensure_future(store.rules.list("alice")) for _ in range(10)]
+    await asyncio.sleep(0)
+    await store.rules.add("alice", p.NewRule(server="demo", tool="x", action="deny"))
+    assert [(r.tool, r.action) for r in await store.rules.list("alice")] == [("x", "deny")]
+    await asyncio.gather(*pending)
+
+
+async def test_the_thread_engine_keeps_a_connection_per_thread(store: Store) -> None:
+    """As many connections in use at once as there are threads that use them (the default
+    executor's and the writer): none made and closed per use (each connect runs the pragmas,
+    milliseconds of the GIL on a busy server; the pool's default 5 kept too few)."""
+    engine = store.lease_engine
+    connects: list[object] = []
+    event.listen(engine, "connect", lambda *a: connects.append(a))
+
+    def all_threads_at_once() -> None:
+        conns = [engine.connect() for _ in range(THREAD_POOL_SIZE)]
+        for conn in conns:
+            conn.close()
+
+    await asyncio.to_thread(all_threads_at_once)
+    first = len(connects)
+    for _ in range(4):
+        await asyncio.to_thread(all_threads_at_once)
+    assert first >= 1 and len(connects) == first
