@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -26,6 +28,20 @@ def _rule(row: ApprovalRuleRow) -> ApprovalRule:
     )
 
 
+Users = list[str]
+PerUser = list[list[ApprovalRule]]
+
+
+def _read_rules(session: Session, users: Users) -> PerUser:
+    """The rules of each of ``users`` (one query), a list of its own for each."""
+    wanted = sorted(set(users))
+    found: dict[str, list[ApprovalRule]] = {user: [] for user in wanted}
+    query = select(ApprovalRuleRow).where(ApprovalRuleRow.user.in_(wanted)).order_by(ApprovalRuleRow.id)
+    for row in session.scalars(query):
+        found[row.user].append(_rule(row))
+    return [list(found[user]) for user in users]
+
+
 class RuleStore:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], reads: ThreadSessions | None = None
@@ -40,18 +56,8 @@ class RuleStore:
         100 turns starting at once made 100 reads, 63 ms p50 each, queued on the worker threads)."""
         return await self._lists.submit(user)
 
-    async def _read(self, users: list[str]) -> list[list[ApprovalRule]]:
-        def read(session: Session) -> list[list[ApprovalRule]]:
-            wanted = sorted(set(users))
-            found: dict[str, list[ApprovalRule]] = {user: [] for user in wanted}
-            query = (
-                select(ApprovalRuleRow).where(ApprovalRuleRow.user.in_(wanted)).order_by(ApprovalRuleRow.id)
-            )
-            for row in session.scalars(query):
-                found[row.user].append(_rule(row))
-            return [list(found[user]) for user in users]
-
-        return await self._reads.run(read)
+    async def _read(self, users: Users) -> PerUser:
+        return await self._reads.run(functools.partial(_read_rules, users=users))
 
     async def add(self, user: str, rule: NewRule) -> ApprovalRule:
         """Add ``rule``, replacing the user's rule for the same tool and scope."""
