@@ -25,9 +25,12 @@ from .wire import Lines, decode_timeout, frame
 # SDK clients kept (one per distinct endpoint, key and settings; past this, the least recently
 # used of those no stream is reading with closes).
 MAX_CLIENTS = 16
-# Seconds a stream's chunks after its first text are held to go out together (the websocket's
-# token frames are joined within the same window: frames/coalesce.py DEFAULT_WINDOW_MS).
-JOIN_WINDOW = 0.010
+# Seconds a stream's chunks after its first text are held to go out together: the window in
+# which the agent joins a reply's text before it enters LangGraph's stream (agent/streaming.py
+# JOIN_WINDOW), so the browser sees the text as before, in fewer chunks for the server's per-chunk
+# work. 100 chats streaming, three runs each: loop lag p99 22.6-33.9 -> 14.7-20.6 ms at 10 ms ->
+# 25 ms (benchmarks/README.md 2026-12-04).
+JOIN_WINDOW = 0.025
 # The worker's CPU priority below the server's (os.nice): where the cores are busy, the server's
 # event loop (every user's requests, the first tokens) goes first and the streams are read a
 # little later, in larger pieces. 100 chats x 500 tokens on 2 cores: loop lag p99 47-57 -> 25-28
