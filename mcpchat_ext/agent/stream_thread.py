@@ -107,6 +107,15 @@ class ChunkSink:
             self._signalled = True
             self.wake()
 
+    def add(self, items: list[Any]) -> bool:
+        """(Stream thread.) Add ``items`` without waking the event loop; True when the caller must
+        wake it (:func:`wake_all`, once for all the sinks one read of the pipe filled)."""
+        self._items.extend(items)
+        if self._signalled:
+            return False
+        self._signalled = True
+        return True
+
     def wake(self) -> None:
         """(Any thread.) Wake the event loop's :meth:`wait`."""
         try:
@@ -160,6 +169,27 @@ class ChunkSink:
                 loop.call_soon_threadsafe(_settle, held)
             except RuntimeError:  # the stream thread's loop is closed
                 pass
+
+
+def wake_all(sinks: list[ChunkSink]) -> None:
+    """(Stream thread.) Wake the event loops of ``sinks`` (:meth:`ChunkSink.add`): one cross-thread
+    call per loop, not one per sink. Each call writes the loop's wake-up pipe, a system call that
+    lets go of the GIL: with 100 replies streaming, one read of the stream process's pipe woke
+    the event loop once per reply in it, and each time the two threads handed the GIL back and
+    forth, up to a switch interval (5 ms) a time (benchmarks/README.md 2026-12-04)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Event]] = {}
+    for sink in sinks:
+        by_loop.setdefault(sink._loop, []).append(sink._ready)
+    for loop, events in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_set_all, events)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+
+def _set_all(events: list[asyncio.Event]) -> None:
+    for event in events:
+        event.set()
 
 
 def _settle(future: asyncio.Future[None]) -> None:

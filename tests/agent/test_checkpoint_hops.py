@@ -171,3 +171,31 @@ async def test_deleting_a_thread_goes_through_the_write_queue(tmp_path: Path) ->
         async with conn.execute("SELECT count(*) FROM writes WHERE thread_id = 't1'") as cur:
             assert (await cur.fetchone()) == (0,)
         assert not conn.in_transaction  # committed, nothing left for a later batch
+
+
+async def test_latest_reads_at_once_are_one_hop_and_each_matches_langgraphs(tmp_path: Path) -> None:
+    """20 threads' latest checkpoints (written by either saver, some with pending writes, one in a
+    namespace of its own, one never written) read at once: one query for all, each tuple as the
+    stock saver reads it, none of another thread's."""
+    async with aiosqlite.connect(tmp_path / "cp.db") as conn:
+        ours, stock = OneHopSaver(conn), AsyncSqliteSaver(conn)
+        await ours.setup()
+        for i in range(20):
+            await _fill(ours if i % 2 else stock, f"t{i}")
+        sub = {"configurable": {"thread_id": "t3", "checkpoint_ns": "sub"}}
+        cp = empty_checkpoint()
+        cp["channel_values"] = {"messages": [HumanMessage("in the subgraph")]}
+        await stock.aput(sub, cp, {"source": "loop", "step": 0}, {})
+        configs = [_config(f"t{i}") for i in range(20)] + [sub, _config("never")]
+        counted = Counted(conn)
+        found = await asyncio.gather(*(ours.aget_tuple(c) for c in configs))
+        assert counted.hops <= 2  # (one per batch: the first read goes alone, the rest together)
+        for config, got in zip(configs, found, strict=True):
+            expected = await stock.aget_tuple(config)
+            if expected is None:
+                assert got is None
+            else:
+                _same(got, expected)
+        assert found[20] is not None and found[20].checkpoint["channel_values"]["messages"][0].content == (
+            "in the subgraph"
+        )

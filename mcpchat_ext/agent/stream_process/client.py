@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..stream_thread import STREAMS, ChunkSink
+from ..stream_thread import STREAMS, ChunkSink, wake_all
 from .errors import RemoteError
 from .wire import WORKER_MODULE, Lines, frame
 
@@ -191,8 +191,9 @@ class StreamProcess:
 
     # -- the worker's lines (pipe protocol callbacks, on the stream thread) ---------------------
 
-    def received(self, worker: _Worker, msg: dict[str, Any]) -> None:
-        """A line of ``worker``'s: chunks for a reply's sink, its end, or its error."""
+    def received(self, worker: _Worker, msg: dict[str, Any], woken: list[ChunkSink]) -> None:
+        """A line of ``worker``'s: chunks for a reply's sink (added to ``woken`` when its loop is
+        to be woken, after the whole read: stream_thread.wake_all), its end, or its error."""
         rid = msg.get("id")
         entry = worker.entries.get(rid) if isinstance(rid, int) else None
         if entry is None or not isinstance(rid, int):
@@ -204,8 +205,8 @@ class StreamProcess:
             return
         if "c" in msg:
             entry.delivered = True
-            for chunk in msg["c"]:
-                entry.sink.put(chunk)
+            if entry.sink.add(list(msg["c"])):
+                woken.append(entry.sink)
             return
         del worker.entries[rid]
         if "err" in msg:
@@ -247,13 +248,17 @@ class _Replies(asyncio.Protocol):
         self._lines = Lines()
 
     def data_received(self, data: bytes) -> None:
-        for line in self._lines.feed(data):
-            if not line:
-                continue
-            try:  # one bad line must not cost the other streams of this read their frames
-                self._process.received(self._worker, json.loads(line))
-            except Exception:
-                log.exception("mcpchat_ext: a line of the model stream process could not be read")
+        woken: list[ChunkSink] = []
+        try:
+            for line in self._lines.feed(data):
+                if not line:
+                    continue
+                try:  # one bad line must not cost the other streams of this read their frames
+                    self._process.received(self._worker, json.loads(line), woken)
+                except Exception:
+                    log.exception("mcpchat_ext: a line of the model stream process could not be read")
+        finally:
+            wake_all(woken)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._process.ended(self._worker)
