@@ -1,22 +1,24 @@
-"""Chat rows as the protocol shows them, and the turn start's chat lookup, read in batches.
+"""Chat rows as the protocol shows them; the turn start's chat lookup and the turn end's touch, in
+batches.
 
 Every turn start reads its chat (title, servers, model) and thread id. With 100 chats starting a
 turn at once that was 100 reads, each a trip to a worker thread that waited there for the GIL
 behind the others: 64 ms p50, 440 ms p95 a read (bench_concurrency.py, benchmarks/README.md
 2026-12-04). :class:`ChatLookups` reads the chats asked for while a read is on its way in the next
 read, one query for all of them (store/group_commit.py): a lookup always starts after it was
-asked for, so it sees every write made before.
+asked for, so it sees every write made before. Likewise the touches (a chat's time of last use,
+after each turn) asked for together are one UPDATE on the writer thread.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..protocol import ChatInfo
 from .group_commit import GroupCommit
-from .models import Chat
+from .models import Chat, utcnow
 from .thread_sessions import ThreadSessions
 from .timestamps import aware
 
@@ -44,6 +46,12 @@ class ChatLookups:
     def __init__(self, db: ThreadSessions) -> None:
         self._db = db
         self._reads = GroupCommit[Key, Found](self._read, stopped="the chat reader stopped")
+        self._touches = GroupCommit[Key, bool](self._touch, stopped="the chat writer stopped")
+
+    async def touch(self, user: str, chat_id: str) -> None:
+        """Set the chat's time of last use to now (NotFound for a chat that is not the user's)."""
+        if not await self._touches.submit((user, chat_id)):
+            raise NotFound(f"chat '{chat_id}' not found")
 
     async def chat_and_thread(self, user: str, chat_id: str) -> tuple[ChatInfo, str]:
         found = await self._reads.submit((user, chat_id))
@@ -61,3 +69,22 @@ class ChatLookups:
             return [(chat_info(row), row.thread_id) if (row := rows.get(key)) else None for key in keys]
 
         return await self._db.run(read)
+
+    async def _touch(self, keys: list[Key]) -> list[bool]:
+        def write(session: Session) -> list[bool]:
+            now = utcnow()
+            by_user: dict[str, list[str]] = {}
+            for user, chat_id in keys:
+                by_user.setdefault(user, []).append(chat_id)
+            found: set[Key] = set()
+            with session.begin():
+                for user, ids in by_user.items():
+                    for at in range(0, len(ids), IDS_PER_QUERY):
+                        mine = Chat.user == user, Chat.id.in_(ids[at : at + IDS_PER_QUERY])
+                        found.update(
+                            (user, chat_id) for chat_id in session.scalars(select(Chat.id).where(*mine))
+                        )
+                        session.execute(update(Chat).where(*mine).values(updated_at=now))
+            return [key in found for key in keys]
+
+        return await self._db.run(write, serial=True)

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
@@ -163,11 +163,16 @@ class Store:
         return row
 
     async def list_chats(self, user: str) -> list[ChatInfo]:
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Chat).where(Chat.user == user).order_by(Chat.updated_at.desc(), Chat.created_at.desc())
-            )
-            return [chat_info(r) for r in rows]
+        """The user's chats, last used first (read whole on a worker thread: the chat list goes to
+        the user's clients after turns end, and with 100 chats its rows were the event loop's)."""
+
+        def read(session: Session) -> list[ChatInfo]:
+            order = (Chat.updated_at.desc(), Chat.created_at.desc())
+            return [
+                chat_info(r) for r in session.scalars(select(Chat).where(Chat.user == user).order_by(*order))
+            ]
+
+        return await self._db.run(read)
 
     async def create_chat(
         self, user: str, title: str, servers: list[str], model: str | None = None
@@ -224,9 +229,9 @@ class Store:
             return chat_info(row)
 
     async def touch_chat(self, user: str, chat_id: str) -> None:
-        async with self._sessions.begin() as session:
-            row = await self._chat(session, user, chat_id)
-            row.updated_at = utcnow()
+        """The chat was used now (after a turn): the touches of turns ending together are one
+        write (store/chat_rows.py)."""
+        await self._chats.touch(user, chat_id)
 
     async def delete_chat(self, user: str, chat_id: str) -> str:
         """Delete the chat (its approval audit stays); returns its thread id for checkpoint cleanup."""

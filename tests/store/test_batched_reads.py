@@ -113,3 +113,30 @@ async def test_the_thread_engine_keeps_a_connection_per_thread(store: Store) -> 
     for _ in range(4):
         await asyncio.to_thread(all_threads_at_once)
     assert first >= 1 and len(connects) == first
+
+
+async def test_chats_touched_at_once_are_one_write_and_only_the_users_own(store: Store) -> None:
+    mine = [await store.create_chat("alice", f"a{i}", [], None) for i in range(30)]
+    theirs = await store.create_chat("bob", "b", [], None)
+    before = {c.id: c.updated_at for c in await store.list_chats("alice")}
+    updates: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE CHATS"):
+            updates.append(statement)
+
+    event.listen(store.lease_engine, "before_cursor_execute", record)
+    try:
+        results = await asyncio.gather(
+            *(store.touch_chat("alice", c.id) for c in mine),
+            store.touch_chat("alice", theirs.id),  # (bob's chat, in alice's batch)
+            return_exceptions=True,
+        )
+    finally:
+        event.remove(store.lease_engine, "before_cursor_execute", record)
+    assert results[:30] == [None] * 30
+    assert isinstance(results[30], NotFound)
+    assert 1 <= len(updates) <= 4, updates  # (31 touches)
+    after = {c.id: c.updated_at for c in await store.list_chats("alice")}
+    assert all(after[c.id] > before[c.id] for c in mine)
+    assert (await store.get_chat("bob", theirs.id)).updated_at == theirs.updated_at
