@@ -54,7 +54,11 @@ class GroupCommit(Generic[Item, Result]):
                 self._asked = []
                 raise
             else:
-                self._handing = asyncio.ensure_future(self._hand_out(batch, results, self._handing))
+                before = self._handing
+                if len(batch) <= RESUMED_PER_TURN and (before is None or before.done()):
+                    _succeed(batch, results)  # (a small batch: at once, no task of its own)
+                else:
+                    self._handing = asyncio.ensure_future(self._hand_out(batch, results, before))
 
     async def _hand_out(
         self,
@@ -77,6 +81,12 @@ class GroupCommit(Generic[Item, Result]):
                     done.set_result(result)
         finally:  # (cancelled: the loop is closing; nobody waits forever)
             _fail(batch, RuntimeError(self._stopped))
+
+
+def _succeed(batch: list[tuple[Item, asyncio.Future[Result]]], results: list[Result]) -> None:
+    for (_, done), result in zip(batch, results, strict=True):
+        if not done.done():
+            done.set_result(result)
 
 
 def _fail(batch: list[tuple[Item, asyncio.Future[Result]]], exc: BaseException) -> None:
