@@ -186,3 +186,14 @@ async def test_a_send_right_after_a_server_change_uses_that_server(
         reject = [{"call_id": c["id"], "action": "reject"} for c in frames[-1]["calls"]]
         await sock.send({"type": "decide", "chat_id": chat["id"], "decisions": reject})
         await sock.until("done", "error", chat_id=chat["id"])
+
+
+def test_frames_of_a_burst_are_read_without_waiting_on_each_other() -> None:
+    """``on_message`` is a plain method: tornado awaits a coroutine ``on_message`` before it reads
+    the connection's next frame (two loop iterations a frame: 100 sends at once took 0.44 s to be
+    read on a busy server, benchmarks/README.md 2026-12-04); the frames are handled as tasks."""
+    import inspect
+
+    from mcpchat_ext.handlers.websocket import ChatWebSocketHandler
+
+    assert not inspect.iscoroutinefunction(ChatWebSocketHandler.on_message)
