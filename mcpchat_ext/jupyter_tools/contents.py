@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
-from mcp import types
 from tornado import web
 
 from .access import ToolError
@@ -21,10 +20,19 @@ from .paths import check_inside
 
 MAX_FILE_CHARS = 50_000  # characters of a text file read (the tool result is capped again later)
 MAX_LISTING = 500  # entries of a directory listing
-Blocks = list[types.TextContent | types.ImageContent]
+# The MCP SDK (``mcp``: 0.4 s of imports) is imported when a tool first answers, not when the
+# Jupyter server loads the extension (JupyterTools is made then): bench_startup.py.
+if TYPE_CHECKING:
+    from mcp import types
+
+    Blocks = list[types.TextContent | types.ImageContent]
+else:
+    Blocks = list
 
 
 def text(value: str) -> types.TextContent:
+    from mcp import types
+
     return types.TextContent(type="text", text=value)
 
 
@@ -97,6 +105,8 @@ class Contents:
         return [text(f"{len(entries)} entries in {where}:\n" + "\n".join(lines))]
 
     async def read_file(self, path: str) -> Blocks:
+        from mcp import types
+
         model = await self.get(path, content=True)
         if model["type"] == "directory":
             raise ToolError(f"'{path}' is a directory: use list_files")

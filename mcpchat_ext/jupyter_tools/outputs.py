@@ -9,9 +9,10 @@ codes of tracebacks are removed (the model and the card read plain text).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcp import types
+if TYPE_CHECKING:  # (imported where a tool answers: see contents.py)
+    from mcp import types
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -42,6 +43,8 @@ def error_text(output: dict[str, Any]) -> str:
 
 def output_blocks(output: dict[str, Any]) -> list[types.TextContent | types.ImageContent]:
     """One nbformat output as MCP content blocks."""
+    from mcp import types
+
     kind = output.get("output_type")
     if kind == "stream":
         name = output.get("name", "stdout")
