@@ -41,10 +41,6 @@ from .checkpoint_latest import LatestRows
 
 _COLUMNS = "thread_id, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata"
 BY_ID = f"SELECT {_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
-LATEST = (
-    f"SELECT {_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
-    "ORDER BY checkpoint_id DESC LIMIT 1"
-)
 PUT = (
     "INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
     "parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -57,13 +53,11 @@ Row = tuple[Any, ...]
 
 
 def _read(
-    db: sqlite3.Connection, thread_id: str, ns: str, checkpoint_id: str | None, writes_sql: str
+    db: sqlite3.Connection, thread_id: str, ns: str, checkpoint_id: str, writes_sql: str
 ) -> tuple[Row | None, list[Row]]:
-    """(Connection thread.) The checkpoint row and its pending writes."""
-    if checkpoint_id:
-        row = db.execute(BY_ID, (thread_id, ns, checkpoint_id)).fetchone()
-    else:
-        row = db.execute(LATEST, (thread_id, ns)).fetchone()
+    """(Connection thread.) The checkpoint row of ``checkpoint_id`` and its pending writes (the
+    latest checkpoints are read in batches: :func:`_read_latest`)."""
+    row = db.execute(BY_ID, (thread_id, ns, checkpoint_id)).fetchone()
     if row is None:
         return None, []
     return row, db.execute(writes_sql, (str(row[0]), ns, str(row[1]))).fetchall()
@@ -76,7 +70,7 @@ Found = tuple[Row | None, list[Row]]
 
 
 def _read_latest(db: sqlite3.Connection, keys: list[Key], has_task_path: bool) -> list[Found]:
-    """(Connection thread.) What ``_read`` returns for the latest checkpoint of each key, for all
+    """(Connection thread.) The latest checkpoint row of each key and its pending writes, for all
     of them in two statements (per LATEST_PER_QUERY keys): the latest row of each thread, and the
     pending writes of those rows, in the order the one-thread query returns them (the writes
     table's key order)."""

@@ -8,8 +8,9 @@ writes its thread (users/run_lease.py), and every write of this process goes thr
 saver: so the saver can know the latest row without reading it back.
 
 :class:`LatestRows` keeps, for the threads it is told to :meth:`~LatestRows.hold`, the rows a
-``LATEST`` read would return: the checkpoint row and its pending-write rows, as bytes, exactly as
-the database has them once committed (the saver still deserialises a fresh copy on every read).
+read of the latest checkpoint would return: the checkpoint row and its pending-write rows, as
+bytes, exactly as the database has them once committed (the saver still deserialises a fresh copy
+on every read).
 It learns them from a read of the latest checkpoint, a committed ``aput`` after that (a later
 checkpoint id: LangGraph's ids grow, so the newest one is the latest) and committed
 ``aput_writes`` to that checkpoint (``INSERT OR REPLACE`` / ``OR IGNORE`` by ``(task_id, idx)``,

@@ -99,12 +99,10 @@ class ChunkSink:
     def put(self, item: Any) -> None:
         """(Stream thread.) Add ``item``; wake the event loop if it is not woken already.
 
-        No lock: ``deque.append`` and ``popleft`` are atomic, and :meth:`take` clears the flag
+        No lock: ``deque.extend`` and ``popleft`` are atomic, and :meth:`take` clears the flag
         before it drains, so an item appended after the drain finds the flag clear and wakes the
         loop (a lock here made the two threads queue on it behind GIL switches: a convoy)."""
-        self._items.append(item)
-        if not self._signalled:
-            self._signalled = True
+        if self.add([item]):
             self.wake()
 
     def add(self, items: list[Any]) -> bool:

@@ -74,11 +74,10 @@ class GroupCommit(Generic[Item, Result]):
         try:
             if before is not None and not before.done():
                 await asyncio.wait([before])
-            for n, ((_, done), result) in enumerate(zip(batch, results, strict=True)):
-                if n and n % RESUMED_PER_TURN == 0:
+            for at in range(0, len(batch), RESUMED_PER_TURN):
+                if at:
                     await asyncio.sleep(0)
-                if not done.done():
-                    done.set_result(result)
+                _succeed(batch[at : at + RESUMED_PER_TURN], results[at : at + RESUMED_PER_TURN])
         finally:  # (cancelled: the loop is closing; nobody waits forever)
             _fail(batch, RuntimeError(self._stopped))
 
