@@ -96,4 +96,3 @@ class BatchedWriter:
         connection._wire_bytes_out += len(data)
         written: asyncio.Future[Any] = connection.stream.write(data)
         return written
-

@@ -12,7 +12,10 @@ after each turn) asked for together are one UPDATE on the writer thread.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import functools
+from typing import Any, Protocol
+
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -29,7 +32,29 @@ Key = tuple[str, str]  # (user, chat id)
 Found = tuple[ChatInfo, str] | None
 
 
-def chat_info(row: Chat) -> ChatInfo:
+class _ChatFields(Protocol):
+    id: str
+    title: str
+    servers: list[str] | None
+    model: str | None
+    created_at: Any
+    updated_at: Any
+
+
+# The columns a chat is shown with, read as plain rows: the ORM's objects made the turn start's
+# chat read 0.3 ms of Python on a worker thread (the GIL held), a plain row a tenth of that.
+COLUMNS = (Chat.id, Chat.title, Chat.servers, Chat.model, Chat.created_at, Chat.updated_at)
+_BY_IDS = select(Chat.user, Chat.thread_id, *COLUMNS).where(Chat.id.in_(bindparam("ids", expanding=True)))
+# A user's chats, last used first (the chat list, sent after every turn: 300 chats took 8 ms).
+CHATS_OF_USER = (
+    select(*COLUMNS)
+    .where(Chat.user == bindparam("user"))
+    .order_by(Chat.updated_at.desc(), Chat.created_at.desc())
+)
+
+
+def chat_info(row: Chat | Row[Any] | _ChatFields) -> ChatInfo:
+    """The protocol's view of a chat row (an ORM row, or a plain one with :data:`COLUMNS`)."""
     return ChatInfo(
         id=row.id,
         title=row.title,
@@ -38,6 +63,18 @@ def chat_info(row: Chat) -> ChatInfo:
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
     )
+
+
+def read_chats(session: Session, keys: list[Key]) -> list[Found]:
+    """The chat and thread id of each (user, chat id) of ``keys``: one query for up to
+    IDS_PER_QUERY chats; None for a chat that does not exist or is another user's."""
+    ids = sorted({chat_id for _, chat_id in keys})
+    rows: dict[Key, Any] = {}
+    conn = session.connection()
+    for at in range(0, len(ids), IDS_PER_QUERY):
+        found = conn.execute(_BY_IDS, {"ids": ids[at : at + IDS_PER_QUERY]})
+        rows.update(((row.user, row.id), row) for row in found)
+    return [(chat_info(row), row.thread_id) if (row := rows.get(key)) else None for key in keys]
 
 
 class ChatLookups:
@@ -60,15 +97,7 @@ class ChatLookups:
         return found
 
     async def _read(self, keys: list[Key]) -> list[Found]:
-        def read(session: Session) -> list[Found]:
-            ids = sorted({chat_id for _, chat_id in keys})
-            rows: dict[Key, Chat] = {}
-            for at in range(0, len(ids), IDS_PER_QUERY):
-                query = select(Chat).where(Chat.id.in_(ids[at : at + IDS_PER_QUERY]))
-                rows.update(((row.user, row.id), row) for row in session.scalars(query))
-            return [(chat_info(row), row.thread_id) if (row := rows.get(key)) else None for key in keys]
-
-        return await self._db.run(read)
+        return await self._db.run(functools.partial(read_chats, keys=keys))
 
     async def _touch(self, keys: list[Key]) -> list[bool]:
         def write(session: Session) -> list[bool]:

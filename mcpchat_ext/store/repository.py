@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
 from .attached import AttachedStore
-from .chat_rows import ChatLookups, chat_info
+from .chat_leases import ChatLeases
+from .chat_rows import CHATS_OF_USER, ChatLookups, chat_info
 from .crypt import Cipher, seal, unseal
 from .engines import open_engines
 from .faults import storage_guarded
@@ -111,6 +112,7 @@ class Store:
         self._chats = ChatLookups(self._db)
         # run leases, shared by processes
         self.leases = Leases(self._db, owner=new_owner(), storage_path=self.storage_path)
+        self.chat_leases = ChatLeases(self._db, self.leases)  # (a turn start's chat and lease)
         db = self._sessions
         self.rules, self.outcomes, self.roots = RuleStore(db, self._db), OutcomeStore(db), RootsStore(db)
         self.spends, self.attached = SpendStore(db), AttachedStore(db)  # servers' sampling, resources
@@ -167,10 +169,7 @@ class Store:
         the user's clients after turns end, and with 100 chats its rows were the event loop's)."""
 
         def read(session: Session) -> list[ChatInfo]:
-            order = (Chat.updated_at.desc(), Chat.created_at.desc())
-            return [
-                chat_info(r) for r in session.scalars(select(Chat).where(Chat.user == user).order_by(*order))
-            ]
+            return [chat_info(r) for r in session.connection().execute(CHATS_OF_USER, {"user": user})]
 
         return await self._db.run(read)
 

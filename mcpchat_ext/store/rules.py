@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -16,17 +17,26 @@ from .thread_sessions import ThreadSessions
 from .timestamps import aware
 
 
-def _rule(row: ApprovalRuleRow) -> ApprovalRule:
+def _rule(row: Any) -> ApprovalRule:
+    """An ApprovalRuleRow, or a plain row of its columns."""
     return ApprovalRule(
         id=str(row.id),
         server=row.server,
         tool=row.tool,
-        action=row.action,  # type: ignore[arg-type]
+        action=row.action,
         chat_id=row.chat_id,
         source="user",
         created_at=aware(row.created_at),
     )
 
+
+# Read as plain rows with a statement built once: the ORM's query made a turn start's rule read
+# 0.35 ms on a worker thread with no rule to read.
+_OF_USERS = (
+    select(*ApprovalRuleRow.__table__.columns)
+    .where(ApprovalRuleRow.user.in_(bindparam("users", expanding=True)))
+    .order_by(ApprovalRuleRow.id)
+)
 
 Users = list[str]
 PerUser = list[list[ApprovalRule]]
@@ -36,8 +46,7 @@ def _read_rules(session: Session, users: Users) -> PerUser:
     """The rules of each of ``users`` (one query), a list of its own for each."""
     wanted = sorted(set(users))
     found: dict[str, list[ApprovalRule]] = {user: [] for user in wanted}
-    query = select(ApprovalRuleRow).where(ApprovalRuleRow.user.in_(wanted)).order_by(ApprovalRuleRow.id)
-    for row in session.scalars(query):
+    for row in session.connection().execute(_OF_USERS, {"users": wanted}):
         found[row.user].append(_rule(row))
     return [list(found[user]) for user in users]
 

@@ -45,58 +45,41 @@ class RunLeases:
         self._leases = leases
         self._held = held
         self._threads: dict[str, str] = {}  # chat id -> the thread held for it
-        self._known: set[str] = set()  # chats made or leased here (they exist, or did)
         self._turn_counts: dict[str, int] = {}
         self._kept: set[str] = set()
         self._renewal: asyncio.Task[None] | None = None
 
-    async def take(self, chat_id: str) -> bool:
-        """Take the chat's lease (Conflict while another process runs it); True when another
-        process ran a turn in this chat since this one's last."""
-        turns = await self._leases.acquire(chat_id)
+    def _taken(self, chat_id: str, turns: int | None) -> bool:
         if turns is None:
             raise Conflict(BUSY_ELSEWHERE)
         ran_elsewhere = self._turn_counts.get(chat_id) != turns - 1
         self._turn_counts[chat_id] = turns
         return ran_elsewhere
 
-    def known(self, chat_id: str) -> bool:
-        """Whether the chat exists as far as this process knows (made or leased here before)."""
-        return chat_id in self._known
-
-    async def take_while(self, chat_id: str, read: Awaitable[tuple[C, str]]) -> tuple[bool, C, str]:
-        """:meth:`take` while ``read`` (the chat and its thread id) runs: one wait for both, for
-        a chat that is :meth:`known` (a lease row is only ever made for a chat that exists). The
-        lease is given back when ``read`` fails (the chat was deleted meanwhile)."""
-        reading = asyncio.ensure_future(read)
-        try:
-            ran_elsewhere = await self.take(chat_id)
-        except BaseException:
-            reading.cancel()
-            await asyncio.gather(reading, return_exceptions=True)
-            raise
-        try:
-            chat, thread_id = await reading
-        except BaseException:
-            await self.release(chat_id)
-            raise
+    async def take_with(
+        self, chat_id: str, taking: Awaitable[tuple[int | None, C, str]]
+    ) -> tuple[bool, C, str]:
+        """The chat and its thread id, with its lease: ``taking`` reads the chat and takes the lease
+        in one hop (store/chat_leases.py: NotFound for a chat that is not the user's, and no
+        lease taken). Conflict while another process runs the chat; the bool: another process
+        ran a turn in this chat since this one's last."""
+        turns, chat, thread_id = await taking
+        ran_elsewhere = self._taken(chat_id, turns)
         self._hold(chat_id, thread_id)
         return ran_elsewhere, chat, thread_id
 
     def _hold(self, chat_id: str, thread_id: str) -> None:
-        self._known.add(chat_id)
         if self._held is not None:
             self._threads[chat_id] = thread_id
             self._held.hold(thread_id)
 
     def forget(self, chat_id: str) -> None:
         """A deleted chat."""
-        self._known.discard(chat_id)
+        self._turn_counts.pop(chat_id, None)
 
     def created(self, chat_id: str) -> None:
         """A chat made in this process: no turn ran in it anywhere yet."""
         self._turn_counts[chat_id] = 0
-        self._known.add(chat_id)
 
     @property
     def kept(self) -> frozenset[str]:

@@ -155,19 +155,14 @@ class TurnManager:
 
     async def _leased(self, chat_id: str, busy: str) -> tuple[p.ChatInfo, str]:
         """The chat and its thread id once no turn runs there (else Conflict ``busy``), with its
-        cross-process run lease (Conflict while another process runs it); under its lock. A
-        chat known to exist is read while the lease is taken (one wait, not two)."""
-        known = self._leases.known(chat_id)
-        if not known:  # (read first: no lease row is made for a chat that does not exist)
-            chat, thread_id = await self._store.chat_and_thread(self.user, chat_id)
+        cross-process run lease (Conflict while another process runs it); under its lock. The
+        chat is read and the lease taken in one hop (store/chat_leases.py; NotFound for a chat
+        that is not the user's, and no lease row made)."""
         await self._settle(chat_id)
         if self.running(chat_id):
             raise Conflict(busy)
-        if known:
-            read: Awaitable[tuple[p.ChatInfo, str]] = self._store.chat_and_thread(self.user, chat_id)
-        else:
-            read = asyncio.sleep(0, (chat, thread_id))
-        ran_elsewhere, chat, thread_id = await self._leases.take_while(chat_id, read)
+        taking = self._store.chat_leases.take(self.user, chat_id)
+        ran_elsewhere, chat, thread_id = await self._leases.take_with(chat_id, taking)
         if ran_elsewhere:  # another process ran a turn here since
             self._settled.discard(chat_id)
         return chat, thread_id
