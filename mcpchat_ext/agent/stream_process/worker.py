@@ -37,11 +37,17 @@ JOIN_WINDOW = 0.025
 # of one pass per token. Larger reads (a fast stream) are read on at once. 100 chats at 5
 # ms/token: the stream process's CPU 1.89-1.96 -> 1.70-1.82 s.
 PACED_BELOW = 8
-# The worker's CPU priority below the server's (os.nice): where the cores are busy, the server's
-# event loop (every user's requests, the first tokens) goes first and the streams are read a
-# little later, in larger pieces. 100 chats x 500 tokens on 2 cores: loop lag p99 47-57 -> 25-28
-# ms, first token p95 0.59-1.02 -> 0.61-0.68 s (benchmarks/README.md). No effect on idle cores.
+# The worker's CPU priority below the server's (os.nice), from the first time it reads
+# NICE_FROM_STREAMS replies at once: where the cores are busy, the server's event loop (every
+# user's requests, the first tokens) goes first and the streams are read a little later, in
+# larger pieces. 100 chats x 500 tokens on 2 cores: loop lag p99 47-57 -> 25-28 ms, first token
+# p95 0.59-1.02 -> 0.61-0.68 s (benchmarks/README.md); at the server's priority, with the changes
+# since, 14-19 -> 29-64 ms. A single reply keeps the server's priority: a nice worker waited for
+# a core behind whatever else ran (the endpoint, the server) with its request and first token
+# (2,000 tokens at the endpoint's full rate: request to response headers 3.5-6.9 -> 2.8-3.1 ms).
+# Not undone when the streams end (a process may not raise its priority again).
 WORKER_NICE = 10
+NICE_FROM_STREAMS = 2
 
 
 class Worker:
@@ -50,11 +56,13 @@ class Worker:
         self._pending: list[bytes] = []
         self._flush_queued = False
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._reading: set[int] = set()  # streams open and not cancelled (see NICE_FROM_STREAMS)
         self._failed: set[int] = set()  # streams whose frame could not be sent: nothing more goes
         self._clients: OrderedDict[str, openai.AsyncOpenAI] = OrderedDict()
         self._in_use: dict[str, int] = {}  # streams reading with each client
         self._closing: set[asyncio.Task[None]] = set()
         self.ended = asyncio.Event()
+        self.niced = False  # (see NICE_FROM_STREAMS)
 
     # -- commands (stdin) -----------------------------------------------------------------------
 
@@ -65,7 +73,13 @@ class Worker:
             task = asyncio.get_running_loop().create_task(self._stream(rid, msg["client"], msg["payload"]))
             self._tasks[rid] = task
             task.add_done_callback(lambda _: self._tasks.pop(rid, None))
+            self._reading.add(rid)
+            task.add_done_callback(lambda _: self._reading.discard(rid))
+            if len(self._reading) >= NICE_FROM_STREAMS and not self.niced:
+                self.niced = True
+                os.nice(WORKER_NICE)
         elif op == "cancel" and isinstance(rid, int) and rid in self._tasks:
+            self._reading.discard(rid)  # (at once: its task ends in a later loop pass)
             self._tasks[rid].cancel()
 
     # -- one stream ------------------------------------------------------------------------------
@@ -238,7 +252,6 @@ async def run() -> None:
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(WORKER_NICE)
     asyncio.run(run())
 
 
