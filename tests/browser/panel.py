@@ -100,8 +100,20 @@ class ChatPanel:
         return box
 
     def show_servers(self) -> None:
-        if not self.t("server-panel").is_visible():
-            self.t("toggle-servers").click()
+        """Open the server panel. The header is drawn anew when the chat's state arrives (a new
+        chat): a click that lands on the button just replaced is lost, so the click is made
+        again while the button still says the panel is closed."""
+        for _ in range(3):
+            if self.t("server-panel").is_visible():
+                return
+            toggle = self.t("toggle-servers")
+            if toggle.get_attribute("aria-expanded") != "true":
+                toggle.click()
+            try:
+                self.t("server-panel").wait_for(state="visible", timeout=5000)
+                return
+            except Exception:  # (playwright's TimeoutError: look again)
+                continue
         self.t("server-panel").wait_for(state="visible")
 
     def server_row(self, name: str) -> Any:
