@@ -1,18 +1,16 @@
-"""Chat rows as the protocol shows them; the turn start's chat lookup and the turn end's touch, in
-batches.
+"""Chat rows as the protocol shows them: the turn start's chat read, the chat list, and the turn
+end's touch in batches.
 
-Every turn start reads its chat (title, servers, model) and thread id. With 100 chats starting a
-turn at once that was 100 reads, each a trip to a worker thread that waited there for the GIL
-behind the others: 64 ms p50, 440 ms p95 a read (bench_concurrency.py, benchmarks/README.md
-2026-12-04). :class:`ChatLookups` reads the chats asked for while a read is on its way in the next
-read, one query for all of them (store/group_commit.py): a lookup always starts after it was
-asked for, so it sees every write made before. Likewise the touches (a chat's time of last use,
-after each turn) asked for together are one UPDATE on the writer thread.
+Every turn start reads its chat (title, servers, model) and thread id: :func:`read_chats`, in the
+writer-thread hop that takes the chat's run lease too (store/chat_leases.py; with 100 chats
+starting a turn at once, separate reads had each waited for a worker thread and, in it, for the
+GIL: 64 ms p50, 440 ms p95 a read, benchmarks/README.md 2026-12-04). The touches (a chat's time
+of last use, after each turn) asked for together are one UPDATE on the writer thread
+(:class:`ChatTouches`, store/group_commit.py).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Protocol
 
 from sqlalchemy import Row, bindparam, select, update
@@ -77,27 +75,18 @@ def read_chats(session: Session, keys: list[Key]) -> list[Found]:
     return [(chat_info(row), row.thread_id) if (row := rows.get(key)) else None for key in keys]
 
 
-class ChatLookups:
-    """A user's chat and its thread id (NotFound for a chat that is not the user's)."""
+class ChatTouches:
+    """A chat's time of last use, set after each turn (NotFound for a chat that is not the
+    user's)."""
 
     def __init__(self, db: ThreadSessions) -> None:
         self._db = db
-        self._reads = GroupCommit[Key, Found](self._read, stopped="the chat reader stopped")
         self._touches = GroupCommit[Key, bool](self._touch, stopped="the chat writer stopped")
 
     async def touch(self, user: str, chat_id: str) -> None:
         """Set the chat's time of last use to now (NotFound for a chat that is not the user's)."""
         if not await self._touches.submit((user, chat_id)):
             raise NotFound(f"chat '{chat_id}' not found")
-
-    async def chat_and_thread(self, user: str, chat_id: str) -> tuple[ChatInfo, str]:
-        found = await self._reads.submit((user, chat_id))
-        if found is None:
-            raise NotFound(f"chat '{chat_id}' not found")
-        return found
-
-    async def _read(self, keys: list[Key]) -> list[Found]:
-        return await self._db.run(functools.partial(read_chats, keys=keys))
 
     async def _touch(self, keys: list[Key]) -> list[bool]:
         def write(session: Session) -> list[bool]:

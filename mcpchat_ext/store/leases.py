@@ -47,17 +47,16 @@ def _upsert_statement() -> Any:
     statement is compiled once per process. The multi-row form built with ``.values([...])`` was
     compiled anew on every take (SQLAlchemy cannot cache it): 0.25 of the take's 0.4 ms on the
     writer thread, the GIL held all the while."""
-    table = _TABLE
-    insert = sqlite_insert(table)
+    insert = sqlite_insert(_TABLE)
     return insert.on_conflict_do_update(
-        index_elements=[table.c.chat_id],
+        index_elements=[_TABLE.c.chat_id],
         set_={
             "owner": insert.excluded.owner,
             "expires_at": insert.excluded.expires_at,
-            "turns": table.c.turns + 1,
+            "turns": _TABLE.c.turns + 1,
         },
-        where=or_(table.c.owner == insert.excluded.owner, table.c.expires_at < bindparam("now")),
-    ).returning(table.c.chat_id, table.c.turns)
+        where=or_(_TABLE.c.owner == insert.excluded.owner, _TABLE.c.expires_at < bindparam("now")),
+    ).returning(_TABLE.c.chat_id, _TABLE.c.turns)
 
 
 _UPSERT = _upsert_statement()

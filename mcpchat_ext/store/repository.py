@@ -27,7 +27,7 @@ from ..errors import Conflict, NotFound
 from ..protocol import ChatInfo, Decision, ServerSpec, ToolCall
 from .attached import AttachedStore
 from .chat_leases import ChatLeases
-from .chat_rows import CHATS_OF_USER, ChatLookups, chat_info
+from .chat_rows import CHATS_OF_USER, ChatTouches, chat_info
 from .crypt import Cipher, seal, unseal
 from .engines import open_engines
 from .faults import storage_guarded
@@ -109,7 +109,7 @@ class Store:
             sessionmaker(thread_engine, expire_on_commit=False) if thread_engine is not None else None
         )
         self._db = ThreadSessions(self._sessions, thread_sessions)  # (one hop per transaction)
-        self._chats = ChatLookups(self._db)
+        self._touches = ChatTouches(self._db)
         # run leases, shared by processes
         self.leases = Leases(self._db, owner=new_owner(), storage_path=self.storage_path)
         self.chat_leases = ChatLeases(self._db, self.leases)  # (a turn start's chat and lease)
@@ -200,12 +200,6 @@ class Store:
         async with self._sessions() as session:
             return (await self._chat(session, user, chat_id)).thread_id
 
-    async def chat_and_thread(self, user: str, chat_id: str) -> tuple[ChatInfo, str]:
-        """The chat and its thread id (a turn start needs both): one hop for the turns starting
-        together (store/chat_rows.py)."""
-
-        return await self._chats.chat_and_thread(user, chat_id)
-
     async def update_chat(
         self,
         user: str,
@@ -230,7 +224,7 @@ class Store:
     async def touch_chat(self, user: str, chat_id: str) -> None:
         """The chat was used now (after a turn): the touches of turns ending together are one
         write (store/chat_rows.py)."""
-        await self._chats.touch(user, chat_id)
+        await self._touches.touch(user, chat_id)
 
     async def delete_chat(self, user: str, chat_id: str) -> str:
         """Delete the chat (its approval audit stays); returns its thread id for checkpoint cleanup."""

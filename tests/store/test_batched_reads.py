@@ -1,75 +1,18 @@
-"""The turn start's reads in batches (store/chat_rows.py, store/rules.py): many asked for at once
-are one query, and each asker gets its own answer, never another user's, never a stale one."""
+"""The turn start's rule reads and the turn end's touches in batches (store/rules.py,
+store/chat_rows.py; the chat read: test_chat_leases.py): many asked for at once are one query,
+and each asker gets its own answer, never another user's, never a stale one."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-import pytest
 from sqlalchemy import event
 
 from mcpchat_ext import protocol as p
 from mcpchat_ext.errors import NotFound
 from mcpchat_ext.store import Store
 from mcpchat_ext.store.engines import THREAD_POOL_SIZE
-
-
-@contextmanager
-def selects_of(store: Store, table: str) -> Iterator[list[str]]:
-    """The SELECT statements on ``table`` that the store's thread engine runs meanwhile."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
-            seen.append(statement)
-
-    event.listen(store.lease_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(store.lease_engine, "before_cursor_execute", record)
-
-
-async def test_chats_asked_for_at_once_are_read_together(store: Store) -> None:
-    mine = [await store.create_chat("alice", f"a{i}", ["demo"], None) for i in range(40)]
-    theirs = await store.create_chat("bob", "b", [], None)
-    with selects_of(store, "chats") as selects:
-        found = await asyncio.gather(
-            *(store.chat_and_thread("alice", c.id) for c in mine),
-            store.chat_and_thread("alice", theirs.id),  # in the same batch: not alice's
-            store.chat_and_thread("alice", "no-such-chat"),
-            return_exceptions=True,
-        )
-    for chat, got in zip(mine, found[:40], strict=True):
-        assert not isinstance(got, BaseException)
-        info, thread_id = got
-        assert (info.id, info.title, info.servers) == (chat.id, chat.title, ["demo"])
-        assert thread_id == await store.thread_id("alice", chat.id)
-    assert isinstance(found[40], NotFound) and theirs.id in str(found[40])
-    assert isinstance(found[41], NotFound) and "no-such-chat" in str(found[41])
-    assert 1 <= len(selects) <= 3, selects  # (42 lookups; one per batch, not one per chat)
-    info, _ = await store.chat_and_thread("bob", theirs.id)  # bob's own: found
-    assert info.title == "b"
-
-
-async def test_a_chat_read_after_a_write_sees_it(store: Store) -> None:
-    chat = await store.create_chat("alice", "before", [], None)
-    slow = [asyncio.ensure_future(store.chat_and_thread("alice", chat.id)) for _ in range(20)]
-    await asyncio.sleep(0)  # (the batch is on its way)
-    await store.update_chat("alice", chat.id, title="after", model="m2")
-    info, _ = await store.chat_and_thread("alice", chat.id)
-    assert (info.title, info.model) == ("after", "m2")
-    await asyncio.gather(*slow)
-
-
-async def test_a_deleted_chat_is_not_found(store: Store) -> None:
-    chat = await store.create_chat("alice", "gone", [], None)
-    await store.delete_chat("alice", chat.id)
-    with pytest.raises(NotFound):
-        await store.chat_and_thread("alice", chat.id)
+from tests.store.statements import starting, statements_of
 
 
 async def test_rules_asked_for_at_once_are_read_together(store: Store) -> None:
@@ -77,8 +20,9 @@ async def test_rules_asked_for_at_once_are_read_together(store: Store) -> None:
         await store.create_chat(user, "c", [], None)  # (the user's row)
     await store.rules.add("alice", p.NewRule(server="demo", action="allow"))
     await store.rules.add("bob", p.NewRule(server="demo", tool="rm", action="deny"))
-    with selects_of(store, "approval_rules") as selects:
+    with statements_of(store) as seen:
         lists = await asyncio.gather(*(store.rules.list(u) for u in ["alice", "bob", "carol"] * 20))
+    selects = starting(seen, "SELECT", "approval_rules")
     for user, rules in zip(["alice", "bob", "carol"] * 20, lists, strict=True):
         expected = {"alice": [("demo", "*", "allow")], "bob": [("demo", "rm", "deny")], "carol": []}[user]
         assert [(r.server, r.tool, r.action) for r in rules] == expected
@@ -119,21 +63,13 @@ async def test_chats_touched_at_once_are_one_write_and_only_the_users_own(store:
     mine = [await store.create_chat("alice", f"a{i}", [], None) for i in range(30)]
     theirs = await store.create_chat("bob", "b", [], None)
     before = {c.id: c.updated_at for c in await store.list_chats("alice")}
-    updates: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE CHATS"):
-            updates.append(statement)
-
-    event.listen(store.lease_engine, "before_cursor_execute", record)
-    try:
+    with statements_of(store) as seen:
         results = await asyncio.gather(
             *(store.touch_chat("alice", c.id) for c in mine),
             store.touch_chat("alice", theirs.id),  # (bob's chat, in alice's batch)
             return_exceptions=True,
         )
-    finally:
-        event.remove(store.lease_engine, "before_cursor_execute", record)
+    updates = starting(seen, "UPDATE", "chats")
     assert results[:30] == [None] * 30
     assert isinstance(results[30], NotFound)
     assert 1 <= len(updates) <= 4, updates  # (31 touches)

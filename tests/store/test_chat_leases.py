@@ -5,16 +5,14 @@ second process is needed."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import event
 
 from mcpchat_ext.errors import NotFound
 from mcpchat_ext.store import Store
+from tests.store.statements import starting, statements_of
 
 
 @pytest_asyncio.fixture
@@ -25,21 +23,6 @@ async def other(db_url: str) -> AsyncIterator[Store]:
         yield s
     finally:
         await s.close()
-
-
-@contextmanager
-def statements_of(store: Store) -> Iterator[list[tuple[str, Any]]]:
-    """(SQL, SQLAlchemy's compiled-cache verdict) of each statement the thread engine runs."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-        seen.append((statement, getattr(context, "cache_hit", None)))
-
-    event.listen(store.lease_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(store.lease_engine, "before_cursor_execute", record)
 
 
 async def test_the_chat_comes_with_its_lease(store: Store) -> None:
@@ -70,28 +53,50 @@ async def test_a_chat_another_process_runs_is_read_but_not_taken(store: Store, o
 
 
 async def test_takes_asked_together_are_one_hop_and_each_gets_its_own(store: Store, other: Store) -> None:
-    mine = [await store.create_chat("alice", f"a{i}", [], None) for i in range(30)]
+    mine = [await store.create_chat("alice", f"a{i}", ["demo"], None) for i in range(40)]
     theirs = await store.create_chat("bob", "b", [], None)
     held = await store.create_chat("alice", "held", [], None)
     await other.leases.acquire(held.id)
-    with statements_of(store) as statements:
+    with statements_of(store) as seen:
         results = await asyncio.gather(
             *(store.chat_leases.take("alice", c.id) for c in mine),
             store.chat_leases.take("alice", theirs.id),  # in the same batch: not alice's
+            store.chat_leases.take("alice", "no-such-chat"),
             store.chat_leases.take("alice", held.id),
             return_exceptions=True,
         )
-    for chat, got in zip(mine, results[:30], strict=True):
+    for chat, got in zip(mine, results[:40], strict=True):
         assert not isinstance(got, BaseException)
-        assert (got[0], got[1].id, got[1].title) == (1, chat.id, chat.title)
-    assert isinstance(results[30], NotFound) and theirs.id in str(results[30])
-    assert not isinstance(results[31], BaseException) and results[31][0] is None
-    sql = [" ".join(s.split()) for s, _ in statements]
-    reads = [s for s in sql if s.startswith("SELECT") and "FROM chats" in s]
-    upserts = [s for s in sql if s.startswith("INSERT INTO run_leases")]
-    assert 1 <= len(reads) <= 3, reads  # (32 takes: one query per batch, not one per chat)
+        turns, info, thread_id = got
+        assert (turns, info.id, info.title, info.servers) == (1, chat.id, chat.title, ["demo"])
+        assert thread_id == await store.thread_id("alice", chat.id)
+    assert isinstance(results[40], NotFound) and theirs.id in str(results[40])
+    assert isinstance(results[41], NotFound) and "no-such-chat" in str(results[41])
+    assert not isinstance(results[42], BaseException) and results[42][0] is None
+    reads = starting(seen, "SELECT", "chats")
+    upserts = starting(seen, "INSERT INTO", "run_leases")
+    assert 1 <= len(reads) <= 3, reads  # (43 takes: one query per batch, not one per chat)
     assert 1 <= len(upserts) <= 3, upserts
     assert await store.leases.holder(theirs.id) is None
+    _, info, _ = await store.chat_leases.take("bob", theirs.id)  # bob's own: found
+    assert info.title == "b"
+
+
+async def test_a_chat_read_after_a_write_sees_it(store: Store) -> None:
+    chat = await store.create_chat("alice", "before", [], None)
+    slow = [asyncio.ensure_future(store.chat_leases.take("alice", chat.id)) for _ in range(20)]
+    await asyncio.sleep(0)  # (the batch is on its way)
+    await store.update_chat("alice", chat.id, title="after", model="m2")
+    _, info, _ = await store.chat_leases.take("alice", chat.id)
+    assert (info.title, info.model) == ("after", "m2")
+    await asyncio.gather(*slow)
+
+
+async def test_a_deleted_chat_is_not_found(store: Store) -> None:
+    chat = await store.create_chat("alice", "gone", [], None)
+    await store.delete_chat("alice", chat.id)
+    with pytest.raises(NotFound):
+        await store.chat_leases.take("alice", chat.id)
 
 
 async def test_the_lease_statements_are_compiled_once(store: Store) -> None:
@@ -111,10 +116,10 @@ async def test_the_lease_statements_are_compiled_once(store: Store) -> None:
 
     await a_turn(chats[0].id)  # (the first of each is compiled)
     await together()
-    with statements_of(store) as statements:
+    with statements_of(store) as seen:
         for chat in chats[1:]:
             await a_turn(chat.id)
         await together()
-    assert statements
-    misses = [(s, verdict) for s, verdict in statements if getattr(verdict, "name", None) != "CACHE_HIT"]
+    assert seen
+    misses = [(sql, verdict) for sql, verdict in seen if getattr(verdict, "name", None) != "CACHE_HIT"]
     assert not misses, misses

@@ -62,7 +62,7 @@ class Worker:
         self._in_use: dict[str, int] = {}  # streams reading with each client
         self._closing: set[asyncio.Task[None]] = set()
         self.ended = asyncio.Event()
-        self.niced = False  # (see NICE_FROM_STREAMS)
+        self._niced = False  # (see NICE_FROM_STREAMS)
 
     # -- commands (stdin) -----------------------------------------------------------------------
 
@@ -75,8 +75,8 @@ class Worker:
             task.add_done_callback(lambda _: self._tasks.pop(rid, None))
             self._reading.add(rid)
             task.add_done_callback(lambda _: self._reading.discard(rid))
-            if len(self._reading) >= NICE_FROM_STREAMS and not self.niced:
-                self.niced = True
+            if len(self._reading) >= NICE_FROM_STREAMS and not self._niced:
+                self._niced = True
                 os.nice(WORKER_NICE)
         elif op == "cancel" and isinstance(rid, int) and rid in self._tasks:
             self._reading.discard(rid)  # (at once: its task ends in a later loop pass)
